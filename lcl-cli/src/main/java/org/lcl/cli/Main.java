@@ -1,0 +1,20 @@
+package org.lcl.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point of {@code scripts/lcl}. */
+@Command(name = "lcl", mixinStandardHelpOptions = true, version = "lcl 0.1.0",
+        description = "Latent Compression Learning on libtorch, from Java.",
+        subcommands = {InfoCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+
+    @Override
+    public void run() {
+        CommandLine.usage(this, System.out);
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new Main()).execute(args));
+    }
+}
