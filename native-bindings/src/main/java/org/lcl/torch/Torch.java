@@ -47,6 +47,27 @@ public final class Torch {
         return s.intResult();
     }
 
+    // ---- serialization --------------------------------------------------------------------
+
+    /**
+     * {@code torch.save}: writes a tensor or a tree of maps (saved as OrderedDict), lists,
+     * {@link org.lcl.torch.serialization.PyTuple}s, strings, numbers, booleans, nulls and tensors
+     * in PyTorch's zip format, atomically. Python's {@code torch.load} reads the file.
+     */
+    public static void save(Object tree, java.nio.file.Path file) throws java.io.IOException {
+        org.lcl.torch.serialization.TorchSave.save(TensorTrees.toHost(tree), file);
+    }
+
+    /** {@code torch.load(file, map_location="cpu")}: the tree with every tensor created in the current scope. */
+    public static Object load(java.nio.file.Path file) throws java.io.IOException {
+        return load(file, Device.CPU);
+    }
+
+    /** {@code torch.load(file, map_location=device)}. */
+    public static Object load(java.nio.file.Path file, Device device) throws java.io.IOException {
+        return TensorTrees.toDevice(org.lcl.torch.serialization.TorchLoad.load(file), device);
+    }
+
     // ---- creation -------------------------------------------------------------------------
 
     private interface ShapeCall {
