@@ -158,6 +158,11 @@ lcl_status lcl_sub_scalar(lcl_tensor *a, double b, lcl_tensor **out);
 lcl_status lcl_rsub_scalar(lcl_tensor *a, double b, lcl_tensor **out);
 lcl_status lcl_mul_scalar(lcl_tensor *a, double b, lcl_tensor **out);
 lcl_status lcl_div_scalar(lcl_tensor *a, double b, lcl_tensor **out);
+/* Python-int scalars: integer tensors stay integer (ids + 1 is int64, as in PyTorch). */
+lcl_status lcl_add_scalar_int(lcl_tensor *a, int64_t b, lcl_tensor **out);
+lcl_status lcl_sub_scalar_int(lcl_tensor *a, int64_t b, lcl_tensor **out);
+lcl_status lcl_rsub_scalar_int(lcl_tensor *a, int64_t b, lcl_tensor **out);
+lcl_status lcl_mul_scalar_int(lcl_tensor *a, int64_t b, lcl_tensor **out);
 lcl_status lcl_pow(lcl_tensor *a, lcl_tensor *b, lcl_tensor **out);
 lcl_status lcl_pow_scalar(lcl_tensor *a, double exponent, lcl_tensor **out);
 lcl_status lcl_maximum(lcl_tensor *a, lcl_tensor *b, lcl_tensor **out);

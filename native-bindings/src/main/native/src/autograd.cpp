@@ -111,7 +111,7 @@ LCL_API lcl_status lcl_set_data(lcl_tensor *t, lcl_tensor *value) {
 LCL_API lcl_status lcl_clip_grad_norm_(lcl_tensor *const *params, int64_t count, double max_norm, double norm_type,
                                        double *total_norm) {
     return guard([&] {
-        at::NoGradGuard no_grad;
+        c10::NoGradGuard no_grad;
         std::vector<at::Tensor> grads;
         for (auto &p : refs(params, count)) {
             if (p.grad().defined()) grads.push_back(p.grad());

@@ -1,6 +1,7 @@
 // Errors, library information, lifetime, creation, metadata and data movement.
 #include <ATen/Parallel.h>
 #include <ATen/core/Generator.h>
+#include <c10/core/GradMode.h>
 
 #include <cstring>
 
@@ -305,7 +306,7 @@ LCL_API lcl_status lcl_copy_to_host(lcl_tensor *t, void *dst, int64_t nbytes) {
         auto b = ref(t);
         check_nbytes(b.get(), nbytes);
         if (nbytes == 0) return;
-        at::NoGradGuard no_grad;
+        c10::NoGradGuard no_grad;
         auto host = b.get().device().is_cpu() ? b.get().contiguous() : b.get().to(at::kCPU).contiguous();
         std::memcpy(dst, host.data_ptr(), static_cast<size_t>(nbytes));
     });
@@ -317,7 +318,7 @@ LCL_API lcl_status lcl_copy_from_host(lcl_tensor *t, const void *src, int64_t nb
         const at::Tensor &x = b.get();
         check_nbytes(x, nbytes);
         if (nbytes == 0) return;
-        at::NoGradGuard no_grad;
+        c10::NoGradGuard no_grad;
         if (x.device().is_cpu() && x.is_contiguous()) {
             std::memcpy(x.data_ptr(), src, static_cast<size_t>(nbytes));
         } else {

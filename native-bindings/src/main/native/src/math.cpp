@@ -1,9 +1,18 @@
 // Elementwise arithmetic, comparisons and reductions.
+#include <cmath>
+
 #include "common.h"
 
 using namespace lcl;
 
 namespace {
+
+// alpha arrives as a double; a whole number goes to libtorch as an integral Scalar (Python's
+// default alpha=1 is an int), so that integer tensors accept it as PyTorch does.
+at::Scalar number(double v) {
+    if (v == std::trunc(v) && std::abs(v) < 9007199254740992.0) return at::Scalar(static_cast<int64_t>(v));
+    return at::Scalar(v);
+}
 
 at::Tensor unary(const at::Tensor &a, int32_t op) {
     switch (op) {
@@ -60,11 +69,11 @@ lcl::optional<int64_t> correction_of(int64_t c) { return c; }
 }  // namespace
 
 LCL_API lcl_status lcl_add(lcl_tensor *a, lcl_tensor *b, double alpha, lcl_tensor **out) {
-    return guard([&] { *out = give(at::add(ref(a), ref(b), alpha)); });
+    return guard([&] { *out = give(at::add(ref(a), ref(b), number(alpha))); });
 }
 
 LCL_API lcl_status lcl_sub(lcl_tensor *a, lcl_tensor *b, double alpha, lcl_tensor **out) {
-    return guard([&] { *out = give(at::sub(ref(a), ref(b), alpha)); });
+    return guard([&] { *out = give(at::sub(ref(a), ref(b), number(alpha))); });
 }
 
 LCL_API lcl_status lcl_mul(lcl_tensor *a, lcl_tensor *b, lcl_tensor **out) {
@@ -95,6 +104,22 @@ LCL_API lcl_status lcl_div_scalar(lcl_tensor *a, double b, lcl_tensor **out) {
     return guard([&] { *out = give(at::div(ref(a), b)); });
 }
 
+LCL_API lcl_status lcl_add_scalar_int(lcl_tensor *a, int64_t b, lcl_tensor **out) {
+    return guard([&] { *out = give(at::add(ref(a), at::Scalar(b))); });
+}
+
+LCL_API lcl_status lcl_sub_scalar_int(lcl_tensor *a, int64_t b, lcl_tensor **out) {
+    return guard([&] { *out = give(at::sub(ref(a), at::Scalar(b))); });
+}
+
+LCL_API lcl_status lcl_rsub_scalar_int(lcl_tensor *a, int64_t b, lcl_tensor **out) {
+    return guard([&] { *out = give(at::rsub(ref(a), at::Scalar(b))); });
+}
+
+LCL_API lcl_status lcl_mul_scalar_int(lcl_tensor *a, int64_t b, lcl_tensor **out) {
+    return guard([&] { *out = give(at::mul(ref(a), at::Scalar(b))); });
+}
+
 LCL_API lcl_status lcl_pow(lcl_tensor *a, lcl_tensor *b, lcl_tensor **out) {
     return guard([&] { *out = give(at::pow(ref(a), ref(b).get())); });
 }
@@ -112,7 +137,7 @@ LCL_API lcl_status lcl_minimum(lcl_tensor *a, lcl_tensor *b, lcl_tensor **out) {
 }
 
 LCL_API lcl_status lcl_add_(lcl_tensor *a, lcl_tensor *b, double alpha) {
-    return guard([&] { ref(a).get().add_(ref(b), alpha); });
+    return guard([&] { ref(a).get().add_(ref(b), number(alpha)); });
 }
 
 LCL_API lcl_status lcl_mul_(lcl_tensor *a, lcl_tensor *b) {

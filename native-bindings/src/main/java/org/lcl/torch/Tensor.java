@@ -17,7 +17,9 @@ import java.util.List;
 
 /**
  * A libtorch tensor. Methods follow PyTorch's names, defaults and semantics (broadcasting, type
- * promotion); in-place methods end in an underscore as in PyTorch.
+ * promotion); in-place methods end in an underscore as in PyTorch. A {@code long} scalar acts
+ * as a Python {@code int} ({@code ids.add(1)} stays int64) and a {@code double} as a Python
+ * {@code float} ({@code ids.add(1.0)} is float32), as in PyTorch.
  *
  * <p>Every tensor is owned by the {@link Scope} open on its thread when it was created, and is
  * freed when that scope closes; outside any scope the caller owns it and must {@link #close()} it
@@ -686,6 +688,12 @@ public final class Tensor implements AutoCloseable {
         return s.take0();
     }
 
+    public Tensor add(long other) {
+        ThreadState s = ThreadState.current();
+        check(lcl_add_scalar_int(handle(), other, s.out0), "add");
+        return s.take0();
+    }
+
     public Tensor sub(Tensor other) {
         ThreadState s = ThreadState.current();
         check(lcl_sub(handle(), other.handle(), 1.0, s.out0), "sub");
@@ -698,10 +706,22 @@ public final class Tensor implements AutoCloseable {
         return s.take0();
     }
 
+    public Tensor sub(long other) {
+        ThreadState s = ThreadState.current();
+        check(lcl_sub_scalar_int(handle(), other, s.out0), "sub");
+        return s.take0();
+    }
+
     /** {@code other - this} ({@code torch.rsub}). */
     public Tensor rsub(double other) {
         ThreadState s = ThreadState.current();
         check(lcl_rsub_scalar(handle(), other, s.out0), "rsub");
+        return s.take0();
+    }
+
+    public Tensor rsub(long other) {
+        ThreadState s = ThreadState.current();
+        check(lcl_rsub_scalar_int(handle(), other, s.out0), "rsub");
         return s.take0();
     }
 
@@ -714,6 +734,12 @@ public final class Tensor implements AutoCloseable {
     public Tensor mul(double other) {
         ThreadState s = ThreadState.current();
         check(lcl_mul_scalar(handle(), other, s.out0), "mul");
+        return s.take0();
+    }
+
+    public Tensor mul(long other) {
+        ThreadState s = ThreadState.current();
+        check(lcl_mul_scalar_int(handle(), other, s.out0), "mul");
         return s.take0();
     }
 

@@ -160,4 +160,21 @@ class CreationTest {
             }
         }
     }
+
+    @Test
+    void longScalarsActAsPythonIntsAndDoublesAsFloats() {
+        try (Scope s = Scope.open()) {
+            Tensor ids = Torch.arange(3);
+            assertEquals(DType.INT64, ids.add(1).dtype());
+            assertArrayEquals(new long[] {1, 2, 3}, ids.add(1).toLongArray());
+            assertArrayEquals(new long[] {-1, 0, 1}, ids.sub(1).toLongArray());
+            assertArrayEquals(new long[] {1, 0, -1}, ids.rsub(1).toLongArray());
+            assertArrayEquals(new long[] {0, 3, 6}, ids.mul(3).toLongArray());
+            assertEquals(DType.FLOAT32, ids.add(1.0).dtype());
+            assertEquals(DType.FLOAT32, ids.mul(0.5).dtype());
+            assertEquals(DType.FLOAT32, Torch.ones(2).add(1).dtype());
+            assertEquals(DType.INT64, ids.add(ids).dtype(), "integer alpha is accepted for integer tensors");
+            assertEquals(DType.BOOL, ids.gt(0).dtype());
+        }
+    }
 }

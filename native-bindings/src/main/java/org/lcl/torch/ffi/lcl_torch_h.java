@@ -5472,6 +5472,254 @@ public class lcl_torch_h {
         }
     }
 
+    private static class lcl_add_scalar_int {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lcl_torch_h.C_INT,
+            lcl_torch_h.C_POINTER,
+            lcl_torch_h.C_LONG,
+            lcl_torch_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = lcl_torch_h.findOrThrow("lcl_add_scalar_int");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * lcl_status lcl_add_scalar_int(lcl_tensor *a, int64_t b, lcl_tensor **out)
+     * }
+     */
+    public static FunctionDescriptor lcl_add_scalar_int$descriptor() {
+        return lcl_add_scalar_int.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * lcl_status lcl_add_scalar_int(lcl_tensor *a, int64_t b, lcl_tensor **out)
+     * }
+     */
+    public static MethodHandle lcl_add_scalar_int$handle() {
+        return lcl_add_scalar_int.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * lcl_status lcl_add_scalar_int(lcl_tensor *a, int64_t b, lcl_tensor **out)
+     * }
+     */
+    public static MemorySegment lcl_add_scalar_int$address() {
+        return lcl_add_scalar_int.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * lcl_status lcl_add_scalar_int(lcl_tensor *a, int64_t b, lcl_tensor **out)
+     * }
+     */
+    public static int lcl_add_scalar_int(MemorySegment a, long b, MemorySegment out) {
+        var mh$ = lcl_add_scalar_int.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("lcl_add_scalar_int", a, b, out);
+            }
+            return (int) mh$.invokeExact(a, b, out);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class lcl_sub_scalar_int {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lcl_torch_h.C_INT,
+            lcl_torch_h.C_POINTER,
+            lcl_torch_h.C_LONG,
+            lcl_torch_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = lcl_torch_h.findOrThrow("lcl_sub_scalar_int");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * lcl_status lcl_sub_scalar_int(lcl_tensor *a, int64_t b, lcl_tensor **out)
+     * }
+     */
+    public static FunctionDescriptor lcl_sub_scalar_int$descriptor() {
+        return lcl_sub_scalar_int.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * lcl_status lcl_sub_scalar_int(lcl_tensor *a, int64_t b, lcl_tensor **out)
+     * }
+     */
+    public static MethodHandle lcl_sub_scalar_int$handle() {
+        return lcl_sub_scalar_int.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * lcl_status lcl_sub_scalar_int(lcl_tensor *a, int64_t b, lcl_tensor **out)
+     * }
+     */
+    public static MemorySegment lcl_sub_scalar_int$address() {
+        return lcl_sub_scalar_int.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * lcl_status lcl_sub_scalar_int(lcl_tensor *a, int64_t b, lcl_tensor **out)
+     * }
+     */
+    public static int lcl_sub_scalar_int(MemorySegment a, long b, MemorySegment out) {
+        var mh$ = lcl_sub_scalar_int.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("lcl_sub_scalar_int", a, b, out);
+            }
+            return (int) mh$.invokeExact(a, b, out);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class lcl_rsub_scalar_int {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lcl_torch_h.C_INT,
+            lcl_torch_h.C_POINTER,
+            lcl_torch_h.C_LONG,
+            lcl_torch_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = lcl_torch_h.findOrThrow("lcl_rsub_scalar_int");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * lcl_status lcl_rsub_scalar_int(lcl_tensor *a, int64_t b, lcl_tensor **out)
+     * }
+     */
+    public static FunctionDescriptor lcl_rsub_scalar_int$descriptor() {
+        return lcl_rsub_scalar_int.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * lcl_status lcl_rsub_scalar_int(lcl_tensor *a, int64_t b, lcl_tensor **out)
+     * }
+     */
+    public static MethodHandle lcl_rsub_scalar_int$handle() {
+        return lcl_rsub_scalar_int.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * lcl_status lcl_rsub_scalar_int(lcl_tensor *a, int64_t b, lcl_tensor **out)
+     * }
+     */
+    public static MemorySegment lcl_rsub_scalar_int$address() {
+        return lcl_rsub_scalar_int.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * lcl_status lcl_rsub_scalar_int(lcl_tensor *a, int64_t b, lcl_tensor **out)
+     * }
+     */
+    public static int lcl_rsub_scalar_int(MemorySegment a, long b, MemorySegment out) {
+        var mh$ = lcl_rsub_scalar_int.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("lcl_rsub_scalar_int", a, b, out);
+            }
+            return (int) mh$.invokeExact(a, b, out);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class lcl_mul_scalar_int {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lcl_torch_h.C_INT,
+            lcl_torch_h.C_POINTER,
+            lcl_torch_h.C_LONG,
+            lcl_torch_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = lcl_torch_h.findOrThrow("lcl_mul_scalar_int");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * lcl_status lcl_mul_scalar_int(lcl_tensor *a, int64_t b, lcl_tensor **out)
+     * }
+     */
+    public static FunctionDescriptor lcl_mul_scalar_int$descriptor() {
+        return lcl_mul_scalar_int.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * lcl_status lcl_mul_scalar_int(lcl_tensor *a, int64_t b, lcl_tensor **out)
+     * }
+     */
+    public static MethodHandle lcl_mul_scalar_int$handle() {
+        return lcl_mul_scalar_int.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * lcl_status lcl_mul_scalar_int(lcl_tensor *a, int64_t b, lcl_tensor **out)
+     * }
+     */
+    public static MemorySegment lcl_mul_scalar_int$address() {
+        return lcl_mul_scalar_int.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * lcl_status lcl_mul_scalar_int(lcl_tensor *a, int64_t b, lcl_tensor **out)
+     * }
+     */
+    public static int lcl_mul_scalar_int(MemorySegment a, long b, MemorySegment out) {
+        var mh$ = lcl_mul_scalar_int.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("lcl_mul_scalar_int", a, b, out);
+            }
+            return (int) mh$.invokeExact(a, b, out);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class lcl_pow {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             lcl_torch_h.C_INT,
