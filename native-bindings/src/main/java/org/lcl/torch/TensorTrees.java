@@ -56,7 +56,7 @@ final class TensorTrees {
         return t.requiresGrad() ? h.withRequiresGrad(true) : h;
     }
 
-    private static Tensor toTensor(HostTensor h, Device device) {
+    static Tensor toTensor(HostTensor h, Device device) {
         ByteBuffer bytes = h.contiguousBytes();
         MemorySegment seg = MemorySegment.ofBuffer(bytes);
         Tensor t;

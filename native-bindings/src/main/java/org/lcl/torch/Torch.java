@@ -63,6 +63,11 @@ public final class Torch {
         return load(file, Device.CPU);
     }
 
+    /** A tensor on device holding a copy of a checkpoint tensor. */
+    public static Tensor fromHost(org.lcl.torch.serialization.HostTensor h, Device device) {
+        return TensorTrees.toTensor(h, device);
+    }
+
     /** {@code torch.load(file, map_location=device)}. */
     public static Object load(java.nio.file.Path file, Device device) throws java.io.IOException {
         return TensorTrees.toDevice(org.lcl.torch.serialization.TorchLoad.load(file), device);

@@ -1,0 +1,58 @@
+package org.lcl.dsl.layers;
+
+import java.util.List;
+
+import org.lcl.dsl.Module;
+import org.lcl.torch.Scope;
+import org.lcl.torch.Tensor;
+
+/** Applies its children in order; repeated blocks are named by their index as in torch.nn.Sequential. */
+public final class Sequential extends Module {
+
+    private final List<Module> layers;
+
+    Sequential(String name, List<Module> layers) {
+        this(name, layers, false);
+    }
+
+    Sequential(String name, List<Module> layers, boolean indexNames) {
+        super(name);
+        for (int i = 0; i < layers.size(); i++) {
+            if (indexNames) {
+                addModule(Integer.toString(i), layers.get(i));
+            } else {
+                addModule(layers.get(i));
+            }
+        }
+        this.layers = List.copyOf(layers);
+    }
+
+    /** The layers in application order (transparent ones included). */
+    public List<Module> layers() {
+        return layers;
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        if (layers.isEmpty()) {
+            return x.share();
+        }
+        try (Scope s = Scope.open()) {
+            Tensor h = x;
+            for (Module m : layers) {
+                h = m.forward(h);
+            }
+            return h.moveOut();
+        }
+    }
+
+    /** Wraps inner in containers for the leading segments of a dotted name ("a.b.c" → a ⊃ b ⊃ c). */
+    static Module nest(String dottedName, Module inner) {
+        String[] parts = dottedName.split("\\.");
+        Module m = inner;
+        for (int i = parts.length - 2; i >= 0; i--) {
+            m = new Sequential(parts[i], List.of(m));
+        }
+        return m;
+    }
+}
