@@ -4,7 +4,9 @@ import java.util.List;
 import java.util.function.IntFunction;
 
 import org.lcl.dsl.layers.AttentionSpec;
+import org.lcl.dsl.layers.AttentivePoolSpec;
 import org.lcl.dsl.layers.ClassTokenSpec;
+import org.lcl.dsl.layers.CrossAttentionSpec;
 import org.lcl.dsl.layers.DropoutSpec;
 import org.lcl.dsl.layers.EmbeddingSpec;
 import org.lcl.dsl.layers.LayerNormSpec;
@@ -115,5 +117,14 @@ public final class Dsl {
 
     public static TokenPoolSpec pool(TokenPoolSpec.Kind kind) {
         return new TokenPoolSpec("", kind, true);
+    }
+
+    public static CrossAttentionSpec crossAttention(String name, long inDim, long outDim, long heads) {
+        return new CrossAttentionSpec(name, inDim, outDim, heads);
+    }
+
+    /** LCL's attentive pooling projection: query_token + pooler {norm1_q, norm1_k, norm1_v, cross_attn}. */
+    public static AttentivePoolSpec attentivePool(String name, long inDim, long outDim, long heads) {
+        return new AttentivePoolSpec(name, inDim, outDim, heads);
     }
 }
