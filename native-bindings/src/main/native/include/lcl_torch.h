@@ -294,6 +294,15 @@ lcl_status lcl_set_data(lcl_tensor *t, lcl_tensor *value);
 lcl_status lcl_clip_grad_norm_(lcl_tensor *const *params, int64_t count, double max_norm,
                                double norm_type, double *total_norm);
 
+/* Gradient checkpointing (torch.utils.checkpoint, reentrant form): fn(ctx, input, &output)
+ * runs without recording a graph; backward runs it again with grad enabled (same RNG and
+ * autocast state) and backpropagates through it. fn returns 0, or non-zero after calling
+ * lcl_set_error. ctx and fn must stay valid until the graph is freed. */
+typedef lcl_status (*lcl_forward_fn)(void *ctx, lcl_tensor *input, lcl_tensor **output);
+lcl_status lcl_checkpoint(lcl_forward_fn fn, void *ctx, lcl_tensor *input, lcl_tensor **out);
+/* Sets the calling thread's last error (for callbacks reporting a failure). */
+lcl_status lcl_set_error(const char *message);
+
 /* ---- autocast (thread-local, like libtorch) ------------------------------------------ */
 lcl_status lcl_autocast_enabled(int32_t device_type, int32_t *out);
 lcl_status lcl_set_autocast_enabled(int32_t device_type, int32_t enabled);

@@ -19,6 +19,11 @@ c10::DeviceType autocast_device(int32_t device_type) {
     }
 }
 
+
+}  // namespace
+
+namespace lcl {
+
 // The device-typed autocast API appeared in 2.4; earlier versions have per-device names.
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
 bool autocast_is_enabled(c10::DeviceType d) { return at::autocast::is_autocast_enabled(d); }
@@ -40,7 +45,7 @@ void autocast_set_dtype(c10::DeviceType d, at::ScalarType t) {
 }
 #endif
 
-}  // namespace
+}  // namespace lcl
 
 LCL_API lcl_status lcl_backward(lcl_tensor *t, lcl_tensor *grad, int32_t retain_graph, int32_t create_graph) {
     return guard([&] {

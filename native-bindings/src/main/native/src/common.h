@@ -120,6 +120,12 @@ at::ScalarType scalar_type(int32_t code);
 at::Device device(int32_t type, int32_t index);
 at::TensorOptions options(int32_t dtype, int32_t device_type, int32_t device_index);
 
+// Autocast state of a device type (version-independent wrappers; autograd.cpp).
+bool autocast_is_enabled(c10::DeviceType d);
+void autocast_set_enabled(c10::DeviceType d, bool on);
+at::ScalarType autocast_get_dtype(c10::DeviceType d);
+void autocast_set_dtype(c10::DeviceType d, at::ScalarType t);
+
 // Writes a list of results into caller-provided slots, failing before any transfer when
 // the caller's array is too small.
 void give_list(std::vector<at::Tensor> &&parts, lcl_tensor **outs, int64_t capacity, int64_t *count);

@@ -271,6 +271,18 @@ public abstract class Module implements AutoCloseable {
         return training;
     }
 
+    /**
+     * Enables gradient checkpointing of the repeated blocks in this tree (OpenCLIP's
+     * {@code set_grad_checkpointing}): in training, each block's activations are recomputed in
+     * backward instead of being stored.
+     */
+    public Module setGradCheckpointing(boolean enable) {
+        for (Module c : children) {
+            c.setGradCheckpointing(enable);
+        }
+        return this;
+    }
+
     /** Sets requires_grad on every parameter of this sub-tree ({@code freeze} is {@code requiresGrad_(false)}). */
     public final Module requiresGrad_(boolean requiresGrad) {
         for (Tensor p : parameters()) {

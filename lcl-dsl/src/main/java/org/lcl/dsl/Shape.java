@@ -4,19 +4,20 @@ import java.util.Arrays;
 
 /**
  * A symbolic tensor shape for compile-time checks: sizes with {@link #ANY} for dimensions not
- * known before running (the batch), or an unknown rank altogether.
+ * known before running (the batch), or an unknown rank (dims null) whose last dimension may
+ * still be known (after a linear layer, say).
  */
-public record Shape(long[] dims) {
+public record Shape(long[] dims, long unknownRankLast) {
 
     public static final long ANY = -1;
-    private static final Shape UNKNOWN = new Shape(null);
+    private static final Shape UNKNOWN = new Shape(null, ANY);
 
     public Shape {
         dims = dims == null ? null : dims.clone();
     }
 
     public static Shape of(long... dims) {
-        return new Shape(dims);
+        return new Shape(dims, ANY);
     }
 
     /** A shape about which nothing is known. */
@@ -35,7 +36,7 @@ public record Shape(long[] dims) {
     /** The size of dim (negative counts from the end), or ANY. */
     public long dim(int dim) {
         if (dims == null) {
-            return ANY;
+            return dim == -1 ? unknownRankLast : ANY;
         }
         int d = dim < 0 ? dims.length + dim : dim;
         return d < 0 || d >= dims.length ? ANY : dims[d];
@@ -43,12 +44,15 @@ public record Shape(long[] dims) {
 
     /** The same shape with the last dimension replaced. */
     public Shape withLast(long size) {
-        if (dims == null || dims.length == 0) {
-            return dims == null ? UNKNOWN : this;
+        if (dims == null) {
+            return new Shape(null, size);
+        }
+        if (dims.length == 0) {
+            return this;
         }
         long[] d = dims.clone();
         d[d.length - 1] = size;
-        return new Shape(d);
+        return Shape.of(d);
     }
 
     /** Fails unless the last dimension is unknown or equals expected. */
@@ -61,18 +65,18 @@ public record Shape(long[] dims) {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Shape s && Arrays.equals(dims, s.dims);
+        return o instanceof Shape s && Arrays.equals(dims, s.dims) && unknownRankLast == s.unknownRankLast;
     }
 
     @Override
     public int hashCode() {
-        return Arrays.hashCode(dims);
+        return Arrays.hashCode(dims) * 31 + Long.hashCode(unknownRankLast);
     }
 
     @Override
     public String toString() {
         if (dims == null) {
-            return "[?]";
+            return unknownRankLast == ANY ? "[?]" : "[..., " + unknownRankLast + "]";
         }
         StringBuilder b = new StringBuilder("[");
         for (int i = 0; i < dims.length; i++) {

@@ -53,7 +53,9 @@ public final class Tensor implements AutoCloseable {
     private Cleaner.Cleanable cleanable;
 
     private Tensor(MemorySegment handle) {
-        this.handle = handle;
+        // A release store: a plain volatile write would cost a full fence (StoreLoad) for every
+        // tensor created; the tensor reaches other threads only through a happens-before edge.
+        HANDLE.setRelease(this, handle);
     }
 
     /** Wraps a fresh handle produced by the C API, giving it to the thread's innermost scope. */
@@ -129,6 +131,25 @@ public final class Tensor implements AutoCloseable {
     }
 
     // ---- ownership ------------------------------------------------------------------------
+
+    /** Gives up ownership of the handle without freeing it (it now belongs to native code). */
+    MemorySegment release() {
+        Scope s = owner;
+        if (s != null) {
+            s.remove(this);
+        }
+        MemorySegment h = (MemorySegment) HANDLE.getAndSet(this, (MemorySegment) null);
+        if (h == null) {
+            throw new IllegalStateException("tensor is closed");
+        }
+        Cleaner.Cleanable c = cleanable;
+        if (c != null) {
+            releaser.handle = null;
+            cleanable = null;
+            c.clean();
+        }
+        return h;
+    }
 
     /** Moves this tensor to the scope enclosing its current one (caller-owned if there is none). */
     public Tensor moveOut() {

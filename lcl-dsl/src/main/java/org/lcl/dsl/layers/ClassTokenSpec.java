@@ -20,7 +20,7 @@ public record ClassTokenSpec(String name, long width, Init init) implements Spec
         if (name.isEmpty()) {
             throw new ModelDefinitionException(path, "a class token needs a name (its state-dict key)");
         }
-        input.requireLast(width, path + "." + name, "class token");
+        input.requireLast(width, path, "class token");
         if (!input.isKnownRank()) {
             return input;
         }

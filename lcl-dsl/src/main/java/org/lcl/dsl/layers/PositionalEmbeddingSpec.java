@@ -35,7 +35,7 @@ public record PositionalEmbeddingSpec(String name, long length, long width, Init
 
     @Override
     public Shape check(Shape input, String path) {
-        String p = Spec.join(path, name);
+        String p = path;
         if (name.isEmpty()) {
             throw new ModelDefinitionException(path, "a positional embedding needs a name (its state-dict key)");
         }

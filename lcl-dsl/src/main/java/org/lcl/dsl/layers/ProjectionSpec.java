@@ -21,9 +21,9 @@ public record ProjectionSpec(String name, long inFeatures, long outFeatures, Ini
             throw new ModelDefinitionException(path, "a projection needs a name (its state-dict key)");
         }
         if (inFeatures <= 0 || outFeatures <= 0) {
-            throw new ModelDefinitionException(Spec.join(path, name), "projection needs positive sizes, got " + inFeatures + " x " + outFeatures);
+            throw new ModelDefinitionException(path, "projection needs positive sizes, got " + inFeatures + " x " + outFeatures);
         }
-        input.requireLast(inFeatures, Spec.join(path, name), "projection");
+        input.requireLast(inFeatures, path, "projection");
         return input.withLast(outFeatures);
     }
 

@@ -3,6 +3,8 @@ package org.lcl.dsl.layers;
 import java.util.List;
 
 import org.lcl.dsl.Module;
+import org.lcl.torch.Checkpoint;
+import org.lcl.torch.GradMode;
 import org.lcl.torch.Scope;
 import org.lcl.torch.Tensor;
 
@@ -10,6 +12,8 @@ import org.lcl.torch.Tensor;
 public final class Sequential extends Module {
 
     private final List<Module> layers;
+    private final boolean repeated;
+    private Checkpoint[] checkpoints;
 
     Sequential(String name, List<Module> layers) {
         this(name, layers, false);
@@ -25,6 +29,17 @@ public final class Sequential extends Module {
             }
         }
         this.layers = List.copyOf(layers);
+        this.repeated = indexNames;
+    }
+
+    /** Checkpoints each repeated block; other sequences pass the setting on to their children. */
+    @Override
+    public Module setGradCheckpointing(boolean enable) {
+        super.setGradCheckpointing(enable);
+        if (repeated) {
+            checkpoints = enable ? layers.stream().map(m -> new Checkpoint(m::forward)).toArray(Checkpoint[]::new) : null;
+        }
+        return this;
     }
 
     /** The layers in application order (transparent ones included). */
@@ -39,8 +54,9 @@ public final class Sequential extends Module {
         }
         try (Scope s = Scope.open()) {
             Tensor h = x;
-            for (Module m : layers) {
-                h = m.forward(h);
+            boolean recompute = checkpoints != null && isTraining() && GradMode.isEnabled();
+            for (int i = 0; i < layers.size(); i++) {
+                h = recompute ? checkpoints[i].apply(h) : layers.get(i).forward(h);
             }
             return h.moveOut();
         }

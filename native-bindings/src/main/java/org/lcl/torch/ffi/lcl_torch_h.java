@@ -10257,6 +10257,129 @@ public class lcl_torch_h {
         }
     }
 
+    private static class lcl_checkpoint {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lcl_torch_h.C_INT,
+            lcl_torch_h.C_POINTER,
+            lcl_torch_h.C_POINTER,
+            lcl_torch_h.C_POINTER,
+            lcl_torch_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = lcl_torch_h.findOrThrow("lcl_checkpoint");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * lcl_status lcl_checkpoint(lcl_forward_fn fn, void *ctx, lcl_tensor *input, lcl_tensor **out)
+     * }
+     */
+    public static FunctionDescriptor lcl_checkpoint$descriptor() {
+        return lcl_checkpoint.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * lcl_status lcl_checkpoint(lcl_forward_fn fn, void *ctx, lcl_tensor *input, lcl_tensor **out)
+     * }
+     */
+    public static MethodHandle lcl_checkpoint$handle() {
+        return lcl_checkpoint.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * lcl_status lcl_checkpoint(lcl_forward_fn fn, void *ctx, lcl_tensor *input, lcl_tensor **out)
+     * }
+     */
+    public static MemorySegment lcl_checkpoint$address() {
+        return lcl_checkpoint.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * lcl_status lcl_checkpoint(lcl_forward_fn fn, void *ctx, lcl_tensor *input, lcl_tensor **out)
+     * }
+     */
+    public static int lcl_checkpoint(MemorySegment fn, MemorySegment ctx, MemorySegment input, MemorySegment out) {
+        var mh$ = lcl_checkpoint.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("lcl_checkpoint", fn, ctx, input, out);
+            }
+            return (int) mh$.invokeExact(fn, ctx, input, out);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class lcl_set_error {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lcl_torch_h.C_INT,
+            lcl_torch_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = lcl_torch_h.findOrThrow("lcl_set_error");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * lcl_status lcl_set_error(const char *message)
+     * }
+     */
+    public static FunctionDescriptor lcl_set_error$descriptor() {
+        return lcl_set_error.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * lcl_status lcl_set_error(const char *message)
+     * }
+     */
+    public static MethodHandle lcl_set_error$handle() {
+        return lcl_set_error.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * lcl_status lcl_set_error(const char *message)
+     * }
+     */
+    public static MemorySegment lcl_set_error$address() {
+        return lcl_set_error.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * lcl_status lcl_set_error(const char *message)
+     * }
+     */
+    public static int lcl_set_error(MemorySegment message) {
+        var mh$ = lcl_set_error.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("lcl_set_error", message);
+            }
+            return (int) mh$.invokeExact(message);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class lcl_autocast_enabled {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             lcl_torch_h.C_INT,
