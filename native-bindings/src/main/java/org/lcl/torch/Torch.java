@@ -328,4 +328,37 @@ public final class Torch {
         check(lcl_where(cond.handle(), a.handle(), b.handle(), s.out0), "where");
         return s.take0();
     }
+
+    // ---- safetensors ----------------------------------------------------------------------
+
+    /**
+     * {@code safetensors.torch.save_file(tensors, file, metadata)}: copies each tensor to host memory and writes
+     * {@code file} atomically (see {@link org.lcl.torch.serialization.Safetensors#write}); {@code metadata} may be
+     * null. Gradient flags and devices are not part of the format.
+     */
+    public static void saveSafetensors(java.util.Map<String, Tensor> tensors, java.util.Map<String, String> metadata,
+            java.nio.file.Path file) throws java.io.IOException {
+        java.util.Map<String, org.lcl.torch.serialization.HostTensor> host = new java.util.LinkedHashMap<>();
+        for (java.util.Map.Entry<String, Tensor> e : tensors.entrySet()) {
+            if (e.getValue() == null) {
+                throw new IllegalArgumentException("null tensor for '" + e.getKey() + "'");
+            }
+            host.put(e.getKey(), (org.lcl.torch.serialization.HostTensor) TensorTrees.toHost(e.getValue()));
+        }
+        org.lcl.torch.serialization.Safetensors.write(host, metadata, file);
+    }
+
+    /**
+     * {@code safetensors.torch.load_file(file, device)}: every tensor of {@code file}, in header order, created on
+     * {@code device} in the current scope. The file's metadata is
+     * {@link org.lcl.torch.serialization.Safetensors#metadata}.
+     */
+    public static java.util.LinkedHashMap<String, Tensor> loadSafetensors(java.nio.file.Path file, Device device)
+            throws java.io.IOException {
+        java.util.LinkedHashMap<String, Tensor> out = new java.util.LinkedHashMap<>();
+        for (var e : org.lcl.torch.serialization.Safetensors.read(file).entrySet()) {
+            out.put(e.getKey(), TensorTrees.toTensor(e.getValue(), device));
+        }
+        return out;
+    }
 }
