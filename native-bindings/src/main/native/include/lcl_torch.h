@@ -303,6 +303,13 @@ lcl_status lcl_checkpoint(lcl_forward_fn fn, void *ctx, lcl_tensor *input, lcl_t
 /* Sets the calling thread's last error (for callbacks reporting a failure). */
 lcl_status lcl_set_error(const char *message);
 
+/* One AdamW step (torch.optim.AdamW, single-tensor form) over count parameters that have a
+ * gradient: steps[i] is the parameter's step count after this update (>= 1). Runs under
+ * no-grad. Parameters without a gradient are skipped. */
+lcl_status lcl_adamw_step_(lcl_tensor *const *params, lcl_tensor *const *exp_avgs, lcl_tensor *const *exp_avg_sqs,
+                           const int64_t *steps, int64_t count, double lr, double beta1, double beta2, double eps,
+                           double weight_decay);
+
 /* ---- autocast (thread-local, like libtorch) ------------------------------------------ */
 lcl_status lcl_autocast_enabled(int32_t device_type, int32_t *out);
 lcl_status lcl_set_autocast_enabled(int32_t device_type, int32_t enabled);

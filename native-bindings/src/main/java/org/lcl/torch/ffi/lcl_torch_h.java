@@ -10380,6 +10380,75 @@ public class lcl_torch_h {
         }
     }
 
+    private static class lcl_adamw_step_ {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lcl_torch_h.C_INT,
+            lcl_torch_h.C_POINTER,
+            lcl_torch_h.C_POINTER,
+            lcl_torch_h.C_POINTER,
+            lcl_torch_h.C_POINTER,
+            lcl_torch_h.C_LONG,
+            lcl_torch_h.C_DOUBLE,
+            lcl_torch_h.C_DOUBLE,
+            lcl_torch_h.C_DOUBLE,
+            lcl_torch_h.C_DOUBLE,
+            lcl_torch_h.C_DOUBLE
+        );
+
+        public static final MemorySegment ADDR = lcl_torch_h.findOrThrow("lcl_adamw_step_");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * lcl_status lcl_adamw_step_(lcl_tensor *const *params, lcl_tensor *const *exp_avgs, lcl_tensor *const *exp_avg_sqs, const int64_t *steps, int64_t count, double lr, double beta1, double beta2, double eps, double weight_decay)
+     * }
+     */
+    public static FunctionDescriptor lcl_adamw_step_$descriptor() {
+        return lcl_adamw_step_.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * lcl_status lcl_adamw_step_(lcl_tensor *const *params, lcl_tensor *const *exp_avgs, lcl_tensor *const *exp_avg_sqs, const int64_t *steps, int64_t count, double lr, double beta1, double beta2, double eps, double weight_decay)
+     * }
+     */
+    public static MethodHandle lcl_adamw_step_$handle() {
+        return lcl_adamw_step_.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * lcl_status lcl_adamw_step_(lcl_tensor *const *params, lcl_tensor *const *exp_avgs, lcl_tensor *const *exp_avg_sqs, const int64_t *steps, int64_t count, double lr, double beta1, double beta2, double eps, double weight_decay)
+     * }
+     */
+    public static MemorySegment lcl_adamw_step_$address() {
+        return lcl_adamw_step_.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * lcl_status lcl_adamw_step_(lcl_tensor *const *params, lcl_tensor *const *exp_avgs, lcl_tensor *const *exp_avg_sqs, const int64_t *steps, int64_t count, double lr, double beta1, double beta2, double eps, double weight_decay)
+     * }
+     */
+    public static int lcl_adamw_step_(MemorySegment params, MemorySegment exp_avgs, MemorySegment exp_avg_sqs, MemorySegment steps, long count, double lr, double beta1, double beta2, double eps, double weight_decay) {
+        var mh$ = lcl_adamw_step_.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("lcl_adamw_step_", params, exp_avgs, exp_avg_sqs, steps, count, lr, beta1, beta2, eps, weight_decay);
+            }
+            return (int) mh$.invokeExact(params, exp_avgs, exp_avg_sqs, steps, count, lr, beta1, beta2, eps, weight_decay);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class lcl_autocast_enabled {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             lcl_torch_h.C_INT,
