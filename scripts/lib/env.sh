@@ -38,8 +38,13 @@ lcl_packages() {
     [[ -z "${LIBTORCH:-}" ]] && pkgs+=(libtorch-dev libgloo-dev)
     if [[ "${1:-}" == test ]]; then
         # Reference values and checkpoint interchange (python3-torch), the binding generator
-        # (python3-clang, libclang), the Fashion-MNIST data set of the MLP test.
-        pkgs+=(python3-torch python3-clang dataset-fashion-mnist)
+        # (python3-clang, libclang), the Fashion-MNIST data set of the MLP test, Tux Paint's
+        # captioned stamps for the WebDataset make-shards round trip, the CLIP tokenizer's Python
+        # reference (python3-regex) and its benchmark text (fortunes); the image pipeline's
+        # PIL/torchvision reference and its native JPEG decoder (libturbojpeg0; libwebp7 comes
+        # with python3-pil).
+        pkgs+=(python3-torch python3-clang dataset-fashion-mnist tuxpaint-stamps-default python3-regex fortunes)
+        pkgs+=(python3-pil python3-torchvision libturbojpeg0)
     fi
     printf '%s\n' "${pkgs[@]}"
 }

@@ -10,4 +10,17 @@ public record SpecialTokens(int startOfText, int endOfText, int imagePlaceholder
 
     /** CLIP's BPE vocabulary with LCL's three tokens appended. */
     public static final SpecialTokens CLIP = new SpecialTokens(49406, 49407, 49408, 49409, 49410);
+
+    /**
+     * The length of ids without padding: a run of zeros at the end that directly follows an eot
+     * is padding ({@link Tokenizer#tokenize}'s form). Zeros anywhere else are tokens (id 0 is "!"
+     * in both CLIP's and GPT-2's vocabularies).
+     */
+    public int unpaddedLength(int[] ids) {
+        int end = ids.length;
+        while (end > 0 && ids[end - 1] == PAD) {
+            end--;
+        }
+        return end < ids.length && end > 0 && ids[end - 1] == endOfText ? end : ids.length;
+    }
 }

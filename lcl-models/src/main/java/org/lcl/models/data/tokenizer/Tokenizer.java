@@ -12,7 +12,10 @@ public interface Tokenizer {
     /** Ids of text, no start/end tokens. Special token strings in the text map to their ids. */
     int[] encode(String text);
 
-    /** Text of ids; special tokens are written as their strings, padding (0) is skipped. */
+    /**
+     * Text of ids; special tokens are written as their strings; padding is skipped: the zeros
+     * after a final eot ({@link SpecialTokens#unpaddedLength}). Other zeros are real tokens.
+     */
     String decode(int[] ids);
 
     /**
