@@ -35,6 +35,7 @@ cuda="no"
 if [[ -e "$lib/libtorch_cuda.so" ]]; then
     cuda="yes (libtorch_cuda found)"
     libs+=(-ltorch_cuda -lc10_cuda)
+    cxxflags+=(-DLCL_CUDA_LINKED)
     # The allocator statistics need CUDA's runtime headers; PyTorch wheels ship them in nvidia/.
     cuda_inc=""
     for d in "${CUDA_HOME:-/usr/local/cuda}/include" "$root/../nvidia/cuda_runtime/include" /usr/include; do

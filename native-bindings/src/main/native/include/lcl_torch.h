@@ -29,6 +29,7 @@ typedef struct lcl_process_group lcl_process_group;
 /* ---- errors and library information ------------------------------------------------ */
 const char *lcl_last_error(void);
 lcl_status lcl_version(int32_t *major, int32_t *minor, int32_t *patch);
+/* 1 when this library was linked against a CUDA libtorch (usable or not: see lcl_cuda_is_available). */
 lcl_status lcl_cuda_compiled(int32_t *out);
 lcl_status lcl_manual_seed(int64_t seed);
 lcl_status lcl_set_num_threads(int32_t n);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 #include <torch/version.h>
 
 #include <exception>
@@ -34,6 +35,9 @@ void set_error(const char *message);
 template <class F>
 inline lcl_status guard(F &&f) noexcept {
     try {
+        // libtorch sizes a thread's intra-op pool on its first parallel_for; kernels that go
+        // straight to OpenMP (oneDNN's GELU) would otherwise spin a team of every CPU.
+        at::internal::lazy_init_num_threads();
         f();
         return 0;
     } catch (const c10::Error &e) {

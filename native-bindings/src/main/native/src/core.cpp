@@ -91,7 +91,13 @@ LCL_API lcl_status lcl_version(int32_t *major, int32_t *minor, int32_t *patch) {
 }
 
 LCL_API lcl_status lcl_cuda_compiled(int32_t *out) {
-    return guard([&] { *out = at::hasCUDA() ? 1 : 0; });
+    return guard([&] {
+#ifdef LCL_CUDA_LINKED
+        *out = 1;
+#else
+        *out = 0;
+#endif
+    });
 }
 
 LCL_API lcl_status lcl_manual_seed(int64_t seed) {

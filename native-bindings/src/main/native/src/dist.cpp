@@ -50,6 +50,17 @@ lcl_process_group *group_of(lcl_process_group *pg) {
     return pg;
 }
 
+// Starts f on each tensor alone, then waits for every one of them.
+template <class F>
+void wait_all(const std::vector<at::Tensor> &tensors, F &&f) {
+    std::vector<std::vector<at::Tensor>> lists;
+    lists.reserve(tensors.size());
+    for (const auto &t : tensors) lists.push_back({t});
+    std::vector<decltype(f(lists[0]))> works;
+    for (auto &l : lists) works.push_back(f(l));
+    for (auto &w : works) w->wait();
+}
+
 c10d::ReduceOp reduce_op(int32_t op) {
     switch (op) {
         case 0: case 1: return c10d::ReduceOp::SUM;
@@ -78,6 +89,7 @@ LCL_API lcl_status lcl_store_tcp_create(const char *host, int32_t port, int32_t 
 
 LCL_API lcl_status lcl_store_set(lcl_store *s, const char *key, const void *value, int64_t nbytes) {
     return guard([&] {
+        if (nbytes < 0) throw std::invalid_argument("store set: negative size " + std::to_string(nbytes));
         auto p = static_cast<const uint8_t *>(value);
         store_of(s)->store->set(key, std::vector<uint8_t>(p, p + nbytes));
     });
@@ -85,6 +97,7 @@ LCL_API lcl_status lcl_store_set(lcl_store *s, const char *key, const void *valu
 
 LCL_API lcl_status lcl_store_get(lcl_store *s, const char *key, void *value, int64_t capacity, int64_t *nbytes) {
     return guard([&] {
+        if (capacity < 0) throw std::invalid_argument("store get: negative capacity " + std::to_string(capacity));
         auto v = store_of(s)->store->get(key);
         *nbytes = static_cast<int64_t>(v.size());
         std::memcpy(value, v.data(), static_cast<size_t>(std::min<int64_t>(capacity, *nbytes)));
@@ -132,9 +145,19 @@ LCL_API lcl_status lcl_pg_allreduce(lcl_process_group *pg, lcl_tensor *const *te
     return guard([&] {
         auto g = group_of(pg);
         auto ts = refs(tensors, count);
+        if (op == 1) {
+            for (auto &t : ts) {
+                if (!at::isFloatingType(t.scalar_type())) {
+                    throw std::invalid_argument("allreduce avg needs floating-point tensors, got " +
+                                                std::string(c10::toString(t.scalar_type())));
+                }
+            }
+        }
         c10d::AllreduceOptions o;
         o.reduceOp = reduce_op(op);
-        g->with([&](auto &b) { b.allreduce(ts, o)->wait(); });
+        // c10d reads a tensor list as replicas of one tensor on several devices: one collective
+        // per tensor, all started before waiting.
+        g->with([&](auto &b) { wait_all(ts, [&](std::vector<at::Tensor> &one) { return b.allreduce(one, o); }); });
         if (op == 1) {
             for (auto &t : ts) t.div_(g->size);
         }
@@ -163,7 +186,7 @@ LCL_API lcl_status lcl_pg_broadcast(lcl_process_group *pg, lcl_tensor *const *te
         auto ts = refs(tensors, count);
         c10d::BroadcastOptions o;
         o.rootRank = root;
-        group_of(pg)->with([&](auto &b) { b.broadcast(ts, o)->wait(); });
+        group_of(pg)->with([&](auto &b) { wait_all(ts, [&](std::vector<at::Tensor> &one) { return b.broadcast(one, o); }); });
     });
 }
 

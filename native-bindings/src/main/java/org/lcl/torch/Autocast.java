@@ -21,6 +21,7 @@ public final class Autocast implements AutoCloseable {
     private boolean closed;
 
     private Autocast(Device.Type type, boolean enabled, DType dtype) {
+        ThreadState.requirePlatformThread("autocast");
         this.type = type;
         ThreadState s = ThreadState.current();
         check(lcl_autocast_enabled(type.code(), s.intOut), "autocast");

@@ -18,6 +18,7 @@ public final class GradMode implements AutoCloseable {
     private boolean closed;
 
     private GradMode(boolean enabled) {
+        ThreadState.requirePlatformThread("grad mode");
         previous = isEnabled();
         set(enabled);
     }

@@ -22,7 +22,8 @@ public final class Scope implements AutoCloseable {
 
     private final ThreadState state;
     private final Scope parent;
-    private Tensor[] tensors = new Tensor[32];
+    // Small at first: most scopes hold a few tensors, and one may be opened per op or per step.
+    private Tensor[] tensors = new Tensor[8];
     private int size;
     private boolean closed;
 
@@ -120,6 +121,10 @@ public final class Scope implements AutoCloseable {
             }
         }
         size = 0;
+    }
+
+    boolean isOwnedByCurrentThread() {
+        return Thread.currentThread() == state.thread;
     }
 
     void checkOpen() {

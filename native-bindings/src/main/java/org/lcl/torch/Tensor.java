@@ -109,7 +109,9 @@ public final class Tensor implements AutoCloseable {
     @Override
     public void close() {
         Scope s = owner;
-        if (s != null) {
+        // Only the owning thread touches its scope's slots; from elsewhere, freeing is enough
+        // (the scope skips a freed tensor when it closes).
+        if (s != null && s.isOwnedByCurrentThread()) {
             s.remove(this);
         }
         free();
@@ -172,6 +174,9 @@ public final class Tensor implements AutoCloseable {
     public Tensor moveTo(Scope target) {
         handle();
         target.checkOpen();
+        if (!target.isOwnedByCurrentThread()) {
+            throw new IllegalStateException("a tensor can only be moved into a scope of the calling thread");
+        }
         if (owner == target) {
             return this;
         }

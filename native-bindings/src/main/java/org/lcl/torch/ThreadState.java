@@ -53,6 +53,16 @@ final class ThreadState {
         handles = scratch.asSlice(64 + 8L * MAX_DIMS, 8L * MAX_HANDLES);
     }
 
+    /**
+     * libtorch keeps grad mode and autocast per OS thread; a virtual thread can move between
+     * carriers, so its state would leak to other virtual threads.
+     */
+    static void requirePlatformThread(String what) {
+        if (Thread.currentThread().isVirtual()) {
+            throw new IllegalStateException(what + " is thread-local in libtorch: use a platform thread, not a virtual thread");
+        }
+    }
+
     static ThreadState current() {
         return CURRENT.get();
     }

@@ -236,6 +236,12 @@ public final class Torch {
             throw new IllegalArgumentException("data has " + data.byteSize() + " bytes but shape " + Arrays.toString(shape)
                     + " of " + o.dtype() + " needs " + expected);
         }
+        if (!data.isNative()) {
+            // Native code cannot read the Java heap: copy heap segments (e.g. MemorySegment.ofArray) first.
+            try (Arena a = Arena.ofConfined()) {
+                return fromMemory(a.allocate(data.byteSize(), 8).copyFrom(data), o, shape);
+            }
+        }
         ThreadState s = ThreadState.current();
         check(lcl_from_data(data, s.dims(shape), shape.length, o.dtype().code(), o.device().type().code(), o.device().index(), s.out0), "from_data");
         return s.take0();
