@@ -34,7 +34,8 @@ lcl_find_jdk() {
 
 # Debian packages needed to build (and, with "test", to run the tests).
 lcl_packages() {
-    local pkgs=(g++ make maven libopenblas0-pthread)
+    # libturbojpeg0 and libwebp7: the image decoders the data pipeline calls (the same as PIL's).
+    local pkgs=(g++ make maven libopenblas0-pthread libturbojpeg0 libwebp7)
     [[ -z "${LIBTORCH:-}" ]] && pkgs+=(libtorch-dev libgloo-dev)
     if [[ "${1:-}" == test ]]; then
         # Reference values and checkpoint interchange (python3-torch), the binding generator
