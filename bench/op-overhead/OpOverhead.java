@@ -1,0 +1,474 @@
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+import org.lcl.torch.Functional;
+import org.lcl.torch.NativeLibrary;
+import org.lcl.torch.Scope;
+import org.lcl.torch.Tensor;
+import org.lcl.torch.Torch;
+
+/**
+ * The Java side and the driver of {@code scripts/bench op-overhead}: times the same op sequences
+ * through the Java tensor layer and through reference.cpp (ATen directly, same libtorch), in one
+ * run, with interleaved rounds, and prints ns per iteration, the ratio ours / reference, and a last
+ * line {@code op-overhead: ours=<ns> reference=<ns> ratio=<r>} for case (a).
+ *
+ * <p>Cases: (a) add of two 1-element tensors; (b) 64x64 linear + gelu, sum, backward; (c) one
+ * pre-LN transformer block (width 128, 4 heads, seq 64, batch 8), sum, backward. Every iteration
+ * runs in its own {@link Scope}, which frees its results, as the C++ side frees its at::Tensors.
+ *
+ * <p>Usage: {@code OpOverhead --reference PATH [--rounds 51] [--seconds 0.05] [--warmup 2]
+ * [--threads 1] [--clock cpu|wall] [--cases add,linear,block] [--verbose] [--check]}
+ *
+ * <p>The clock: by default the CPU time of each whole process (clock_gettime
+ * CLOCK_PROCESS_CPUTIME_ID, all threads: the JVM's GC and JIT threads count for the Java side). With
+ * one torch thread it equals the wall-clock time on an idle machine, and it does not count the time
+ * a side waits for a core while other programs run, the largest noise on a shared machine. Both
+ * clocks are measured every round; the table shows the other clock's ratio too.
+ */
+public final class OpOverhead {
+
+    // Shapes: keep in sync with reference.cpp.
+    static final long LIN = 64;
+    static final long B = 8, T = 64, C = 128, H = 4;
+
+    static Tensor addA, addB;
+    static Linear linear, linearSmall;
+    static Block block, blockSmall;
+
+    /** (b)'s tensors: x [n, n], a linear layer n -> n. */
+    record Linear(Tensor x, Tensor w, Tensor b) {
+        static Linear create(long n) {
+            return new Linear(Torch.randn(n, n), param(n, n), param(n));
+        }
+    }
+
+    /** (c)'s tensors: input [b, t, c] and the parameters of a pre-LN block of width c with h heads. */
+    record Block(long b, long t, long c, long h, long[] width, Tensor x, Tensor ln1w, Tensor ln1b, Tensor inW, Tensor inB,
+                 Tensor outW, Tensor outB, Tensor ln2w, Tensor ln2b, Tensor fcW, Tensor fcB, Tensor projW, Tensor projB) {
+        static Block create(long b, long t, long c, long h) {
+            Tensor x = Torch.randn(b, t, c).requiresGrad_();
+            return new Block(b, t, c, h, new long[] {c}, x, param(c), param(c), param(3 * c, c), param(3 * c), param(c, c),
+                    param(c), param(c), param(c), param(4 * c, c), param(4 * c), param(c, 4 * c), param(c));
+        }
+    }
+
+    // ---- the Java side: one method per case so that each loop is compiled on its own --------
+
+    static void addLoop(long n) {
+        Tensor a = addA, b = addB;
+        for (long i = 0; i < n; i++) {
+            try (Scope s = Scope.open()) {
+                a.add(b);
+            }
+        }
+    }
+
+    static void linearLoop(Linear p, long n) {
+        for (long i = 0; i < n; i++) {
+            try (Scope s = Scope.open()) {
+                Tensor y = Functional.linear(p.x(), p.w(), p.b());
+                Tensor z = y.gelu();
+                Tensor loss = z.sum();
+                loss.backward();
+            }
+        }
+    }
+
+    static void blockLoop(Block p, long n) {
+        long b = p.b(), t = p.t(), c = p.c(), h = p.h(), d = c / h;
+        for (long i = 0; i < n; i++) {
+            try (Scope s = Scope.open()) {
+                Tensor x = p.x();
+                Tensor ln1 = Functional.layerNorm(x, p.width(), p.ln1w(), p.ln1b(), 1e-5);
+                Tensor qkv = Functional.linear(ln1, p.inW(), p.inB());
+                List<Tensor> parts = qkv.chunk(3, -1);
+                Tensor q = parts.get(0).reshape(b, t, h, d).transpose(1, 2);
+                Tensor k = parts.get(1).reshape(b, t, h, d).transpose(1, 2);
+                Tensor v = parts.get(2).reshape(b, t, h, d).transpose(1, 2);
+                Tensor a = Functional.scaledDotProductAttention(q, k, v, null, false);
+                Tensor o = a.transpose(1, 2).reshape(b, t, c);
+                Tensor proj = Functional.linear(o, p.outW(), p.outB());
+                Tensor x1 = x.add(proj);
+                Tensor ln2 = Functional.layerNorm(x1, p.width(), p.ln2w(), p.ln2b(), 1e-5);
+                Tensor f = Functional.linear(ln2, p.fcW(), p.fcB()).gelu();
+                Tensor f2 = Functional.linear(f, p.projW(), p.projB());
+                Tensor x2 = x1.add(f2);
+                x2.sum().backward();
+            }
+        }
+    }
+
+    static Tensor param(long... shape) {
+        return Torch.randn(shape).requiresGrad_();
+    }
+
+    /** Same order, generator and seed as reference.cpp's serve(). Outside any scope: caller-owned. */
+    static void createTensors() {
+        Torch.manualSeed(0);
+        addA = Torch.randn(1);
+        addB = Torch.randn(1);
+        linear = Linear.create(LIN);
+        block = Block.create(B, T, C, H);
+        // Tiny copies for warming up the JIT (the Java side only; after the reference's tensors).
+        linearSmall = Linear.create(4);
+        blockSmall = Block.create(1, 4, 8, 2);
+    }
+
+    // ---- the driver -------------------------------------------------------------------------
+
+    enum Case {
+        ADD("add", "(a) add, 1-element tensors", 1.10, 20_000, 200_000),
+        LINEAR("linear", "(b) 64x64 linear+gelu, fwd+bwd", 1.02, 100, 10_000),
+        BLOCK("block", "(c) pre-LN block, fwd+bwd", 1.02, 2, 3_000);
+
+        final String id, label;
+        final double target;
+        /** Iterations per warm-up chunk on the real shapes (both sides, alternating). */
+        final long warmupChunk;
+        /** Iterations of the Java loop on tiny shapes first, so that C2 compiles it (thousands of calls per op). */
+        final long jitWarmup;
+
+        Case(String id, String label, double target, long warmupChunk, long jitWarmup) {
+            this.id = id;
+            this.label = label;
+            this.target = target;
+            this.warmupChunk = warmupChunk;
+            this.jitWarmup = jitWarmup;
+        }
+
+        void warmUpJit() {
+            switch (this) {
+                case ADD -> addLoop(jitWarmup);
+                case LINEAR -> linearLoop(linearSmall, jitWarmup);
+                case BLOCK -> blockLoop(blockSmall, jitWarmup);
+            }
+        }
+
+        Timing runJava(long n) {
+            long f0 = minorFaults();
+            long c0 = processCpuNanos();
+            long h0 = threadCpuNanos();
+            long t0 = System.nanoTime();
+            switch (this) {
+                case ADD -> addLoop(n);
+                case LINEAR -> linearLoop(linear, n);
+                case BLOCK -> blockLoop(block, n);
+            }
+            long t1 = System.nanoTime();
+            long h1 = threadCpuNanos();
+            long c1 = processCpuNanos();
+            return new Timing(t1 - t0, c1 - c0, minorFaults() - f0, h1 - h0);
+        }
+    }
+
+    /**
+     * Elapsed wall-clock time and CPU time of the whole process (all its threads) in ns; minor page
+     * faults; CPU time of the thread running the ops (diagnostic: the rest is GC, JIT, ...).
+     */
+    record Timing(long wall, long cpu, long faults, long threadCpu) {
+        long get(boolean useCpu) {
+            return useCpu ? cpu : wall;
+        }
+    }
+
+    // clock_gettime(CLOCK_PROCESS_CPUTIME_ID), as the C++ side reads it: includes the JVM's own
+    // threads (GC, JIT), which are part of what the Java layer costs.
+    private static final MethodHandle CLOCK_GETTIME = Linker.nativeLinker().downcallHandle(
+            Linker.nativeLinker().defaultLookup().find("clock_gettime").orElseThrow(),
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+    private static final int CLOCK_PROCESS_CPUTIME_ID = 2;
+    private static final int CLOCK_THREAD_CPUTIME_ID = 3;
+    private static final MemorySegment TIMESPEC = Arena.global().allocate(16, 8);
+
+    // getrusage(RUSAGE_SELF): ru_minflt follows two struct timevals and four longs (Linux x86-64, aarch64).
+    private static final MethodHandle GETRUSAGE = Linker.nativeLinker().downcallHandle(
+            Linker.nativeLinker().defaultLookup().find("getrusage").orElseThrow(),
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+    private static final MemorySegment RUSAGE = Arena.global().allocate(256, 8);
+
+    static long minorFaults() {
+        try {
+            int rc = (int) GETRUSAGE.invokeExact(0, RUSAGE);
+            return rc == 0 ? RUSAGE.get(ValueLayout.JAVA_LONG, 64) : 0;
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    static long processCpuNanos() {
+        return cpuNanos(CLOCK_PROCESS_CPUTIME_ID);
+    }
+
+    static long threadCpuNanos() {
+        return cpuNanos(CLOCK_THREAD_CPUTIME_ID);
+    }
+
+    private static long cpuNanos(int clock) {
+        try {
+            int rc = (int) CLOCK_GETTIME.invokeExact(clock, TIMESPEC);
+            if (rc != 0) {
+                throw new IllegalStateException("clock_gettime failed");
+            }
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new AssertionError(e);
+        }
+        return TIMESPEC.get(ValueLayout.JAVA_LONG, 0) * 1_000_000_000L + TIMESPEC.get(ValueLayout.JAVA_LONG, 8);
+    }
+
+    /** The C++ reference, a child process driven over its stdin and stdout. */
+    static final class Reference implements AutoCloseable {
+        final Process process;
+        final PrintWriter in;
+        final BufferedReader out;
+        final String banner;
+
+        Reference(String path, int threads) throws IOException {
+            process = new ProcessBuilder(path, Integer.toString(threads))
+                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            in = new PrintWriter(process.getOutputStream(), true, StandardCharsets.US_ASCII);
+            out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.US_ASCII));
+            banner = readLine();
+            if (!banner.startsWith("ready ")) {
+                throw new IOException("reference: unexpected first line: " + banner);
+            }
+        }
+
+        String readLine() throws IOException {
+            String line = out.readLine();
+            if (line == null) {
+                throw new IOException("reference process ended unexpectedly");
+            }
+            return line;
+        }
+
+        Timing run(Case c, long n) throws IOException {
+            in.println(c.id + " " + n);
+            String[] f = readLine().trim().split(" ");
+            return new Timing(Long.parseLong(f[0]), Long.parseLong(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3]));
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            in.println("quit");
+            process.waitFor();
+        }
+    }
+
+    /** Per-round ns per iteration of both sides, by wall clock and by process CPU time. */
+    record Result(Case c, long iterations, double[] oursWall, double[] refWall, double[] oursCpu, double[] refCpu) {
+        double[] ours(boolean cpu) { return cpu ? oursCpu : oursWall; }
+        double[] ref(boolean cpu) { return cpu ? refCpu : refWall; }
+        double oursMedian(boolean cpu) { return median(ours(cpu)); }
+        double refMedian(boolean cpu) { return median(ref(cpu)); }
+        double ratio(boolean cpu) { return oursMedian(cpu) / refMedian(cpu); }
+        double pairedRatio(boolean cpu) {
+            double[] o = ours(cpu), r = ref(cpu), q = new double[o.length];
+            for (int i = 0; i < q.length; i++) {
+                q[i] = o[i] / r[i];
+            }
+            return median(q);
+        }
+        /** Spread of one side's rounds: (max - min) / median, in percent. */
+        static double spread(double[] v) {
+            double[] s = v.clone();
+            Arrays.sort(s);
+            return 100 * (s[s.length - 1] - s[0]) / median(v);
+        }
+    }
+
+    static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        int n = s.length;
+        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+    }
+
+    public static void main(String[] args) throws Exception {
+        Locale.setDefault(Locale.ROOT);
+        String reference = null;
+        int rounds = 51, threads = 1;
+        double seconds = 0.05, warmup = 2.0;
+        boolean verbose = false, check = false, cpu = true;
+        List<Case> cases = new ArrayList<>(List.of(Case.values()));
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--reference" -> reference = args[++i];
+                case "--rounds" -> rounds = Integer.parseInt(args[++i]);
+                case "--seconds" -> seconds = Double.parseDouble(args[++i]);
+                case "--warmup" -> warmup = Double.parseDouble(args[++i]);
+                case "--threads" -> threads = Integer.parseInt(args[++i]);
+                case "--verbose" -> verbose = true;
+                case "--check" -> check = true;
+                case "--clock" -> {
+                    String clock = args[++i];
+                    if (!clock.equals("wall") && !clock.equals("cpu")) {
+                        throw new IllegalArgumentException("--clock is wall or cpu, got " + clock);
+                    }
+                    cpu = clock.equals("cpu");
+                }
+                case "--cases" -> {
+                    cases.clear();
+                    for (String id : args[++i].split(",")) {
+                        cases.add(Arrays.stream(Case.values()).filter(c -> c.id.equals(id)).findFirst()
+                                .orElseThrow(() -> new IllegalArgumentException("unknown case " + id + " (add, linear, block)")));
+                    }
+                }
+                default -> throw new IllegalArgumentException("unknown argument " + args[i]
+                        + " (--rounds N --seconds S --warmup S --threads N --clock cpu|wall --cases add,linear,block --verbose --check)");
+            }
+        }
+        if (reference == null) {
+            throw new IllegalArgumentException("--reference PATH of the compiled reference.cpp is required");
+        }
+        if (rounds < 1) {
+            throw new IllegalArgumentException("--rounds must be >= 1");
+        }
+
+        NativeLibrary.ensureLoaded();
+        Torch.setNumThreads(threads);
+        createTensors();
+
+        List<Result> results = new ArrayList<>();
+        try (Reference ref = new Reference(reference, threads)) {
+            System.out.printf("op-overhead: libtorch %s (reference: %s), torch threads %d on both sides, JDK %s%n",
+                    Torch.version(), ref.banner.substring(6), Torch.getNumThreads(), Runtime.version());
+            System.out.printf("cpu: %s, %d cores, load average %s; %d interleaved rounds of ~%.2f s per side after %.1f s warm-up per side%n",
+                    cpuModel(), Runtime.getRuntime().availableProcessors(), loadAverage(), rounds, seconds, warmup);
+            System.out.printf("env (both sides): OMP_NUM_THREADS=%s OPENBLAS_NUM_THREADS=%s MKL_NUM_THREADS=%s GLIBC_TUNABLES=%s%n",
+                    env("OMP_NUM_THREADS"), env("OPENBLAS_NUM_THREADS"), env("MKL_NUM_THREADS"), env("GLIBC_TUNABLES"));
+            for (Case c : cases) {
+                results.add(measure(c, ref, rounds, seconds, warmup, verbose));
+            }
+        }
+
+        boolean other = !cpu;
+        System.out.println();
+        System.out.printf("%-32s %13s %13s %7s %7s %10s %7s %s%n", "case", "reference ns", "ours ns", "ratio", "paired",
+                other ? "cpu ratio" : "wall ratio", "target", "");
+        boolean allMet = true;
+        for (Result r : results) {
+            boolean met = r.ratio(cpu) <= r.c().target;
+            allMet &= met;
+            System.out.printf("%-32s %13.0f %13.0f %7.3f %7.3f %10.3f %7s %s%n", r.c().label, r.refMedian(cpu),
+                    r.oursMedian(cpu), r.ratio(cpu), r.pairedRatio(cpu), r.ratio(other), "<=" + String.format("%.2f", r.c().target),
+                    met ? "ok" : "MISSED");
+        }
+        System.out.printf("(ns per iteration by %s, median of the rounds; ratio = ours / reference of the medians;"
+                + " paired = median of the per-round ratios; %s = the same ratio by %s)%n",
+                cpu ? "process CPU time" : "wall clock", other ? "cpu ratio" : "wall ratio", other ? "process CPU time" : "wall clock");
+        Result add = results.stream().filter(r -> r.c() == Case.ADD).findFirst().orElse(null);
+        if (add != null) {
+            System.out.printf("op-overhead: ours=%.0f reference=%.0f ratio=%.3f%n", add.oursMedian(cpu), add.refMedian(cpu),
+                    add.ratio(cpu));
+        }
+        if (check && !allMet) {
+            System.exit(1);
+        }
+    }
+
+    static Result measure(Case c, Reference ref, int rounds, double seconds, double warmup, boolean verbose)
+            throws IOException {
+        // Warm-up. First the JIT: C2 compiles a method after thousands of calls, far more iterations
+        // of (b) and (c) than a warm-up on their real shapes could afford, and until then the Java
+        // side runs interpreted or in C1's profiling code, up to ~10% slower on (b). The same
+        // loop on tiny tensors runs the same Java code with the same profile in a fraction of the
+        // time. Then both sides in alternating chunks on the real shapes, for at least `warmup`
+        // seconds each: libtorch's caches and allocator reach their steady state.
+        long j0 = System.nanoTime();
+        c.warmUpJit();
+        double jitSeconds = (System.nanoTime() - j0) / 1e9;
+        long warmNanos = (long) (warmup * 1e9);
+        long javaNanos = 0, refNanos = 0, javaIters = 0, refIters = 0;
+        long chunk = c.warmupChunk;
+        long minIters = 5 * chunk;
+        while (javaNanos < warmNanos || javaIters < minIters || refNanos < warmNanos || refIters < minIters) {
+            if (javaNanos < warmNanos || javaIters < minIters) {
+                javaNanos += c.runJava(chunk).wall();
+                javaIters += chunk;
+            }
+            if (refNanos < warmNanos || refIters < minIters) {
+                refNanos += ref.run(c, chunk).wall();
+                refIters += chunk;
+            }
+        }
+        // Iterations per round: the slower side takes about `seconds` (at least 3 iterations).
+        double perIter = Math.max((double) javaNanos / javaIters, (double) refNanos / refIters);
+        long n = Math.max(3, (long) (seconds * 1e9 / perIter));
+
+        double[] oursWall = new double[rounds], refWall = new double[rounds];
+        double[] oursCpu = new double[rounds], refCpu = new double[rounds];
+        for (int r = 0; r < rounds; r++) {
+            // Alternate which side goes first, so that a drift in the machine's load hits both.
+            Timing o, f;
+            if (r % 2 == 0) {
+                f = ref.run(c, n);
+                o = c.runJava(n);
+            } else {
+                o = c.runJava(n);
+                f = ref.run(c, n);
+            }
+            oursWall[r] = (double) o.wall() / n;
+            oursCpu[r] = (double) o.cpu() / n;
+            refWall[r] = (double) f.wall() / n;
+            refCpu[r] = (double) f.cpu() / n;
+            if (verbose) {
+                System.out.printf("  %-6s round %2d: wall ref %10.0f ours %10.0f ratio %.3f | cpu ref %10.0f ours %10.0f ratio %.3f"
+                                + " | op thread cpu ref %10.0f ours %10.0f | faults/iter ref %.1f ours %.1f%n", c.id, r + 1,
+                        refWall[r], oursWall[r], oursWall[r] / refWall[r], refCpu[r], oursCpu[r], oursCpu[r] / refCpu[r],
+                        (double) f.threadCpu() / n, (double) o.threadCpu() / n, (double) f.faults() / n, (double) o.faults() / n);
+            }
+        }
+        System.out.printf("%-32s %d rounds x %d iterations (warm-up: JIT %.1f s, then %d + %d iterations);"
+                        + " spread (max-min)/median, wall: reference %.0f%%, ours %.0f%%; cpu: reference %.0f%%, ours %.0f%%%n",
+                c.label, rounds, n, jitSeconds, refIters, javaIters, Result.spread(refWall), Result.spread(oursWall),
+                Result.spread(refCpu), Result.spread(oursCpu));
+        return new Result(c, n, oursWall, refWall, oursCpu, refCpu);
+    }
+
+    static String env(String name) {
+        String v = System.getenv(name);
+        return v == null ? "(unset)" : v.isEmpty() ? "(empty)" : v;
+    }
+
+    static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
+    }
+
+    static String cpuModel() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("model name")) {
+                    return line.substring(line.indexOf(':') + 1).trim();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux, or not readable
+        }
+        return System.getProperty("os.arch");
+    }
+}
