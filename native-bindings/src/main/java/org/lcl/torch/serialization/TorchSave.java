@@ -2,14 +2,8 @@ package org.lcl.torch.serialization;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.util.HexFormat;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * {@code torch.save} without Python or libtorch: writes a tree of Java values (the types {@link TorchLoad} returns)
@@ -39,31 +33,16 @@ public final class TorchSave {
     /** As {@link #save(Object, Path)}; {@code forceZip64} lets tests cover the zip64 records of >4 GiB files. */
     static void save(Object tree, Path file, boolean forceZip64) throws IOException {
         TorchPickler.Result pickled = TorchPickler.pickle(tree);
-        Path target = file.toAbsolutePath();
-        Path temp = target.resolveSibling("." + target.getFileName() + "."
-                + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()) + ".tmp");
-        try {
-            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW,
-                    StandardOpenOption.WRITE)) {
-                TorchZipWriter zip = new TorchZipWriter(channel, forceZip64);
-                zip.add(ARCHIVE + "data.pkl", ByteBuffer.wrap(pickled.pickle()));
-                zip.add(ARCHIVE + "byteorder", ascii("little"));
-                for (TorchPickler.Storage s : pickled.storages()) {
-                    zip.add(ARCHIVE + "data/" + s.key(), s.bytes());
-                }
-                zip.add(ARCHIVE + "version", ascii("3\n"));
-                zip.finish();
-                channel.force(true);
+        AtomicFile.write(file, channel -> {
+            TorchZipWriter zip = new TorchZipWriter(channel, forceZip64);
+            zip.add(ARCHIVE + "data.pkl", ByteBuffer.wrap(pickled.pickle()));
+            zip.add(ARCHIVE + "byteorder", ascii("little"));
+            for (TorchPickler.Storage s : pickled.storages()) {
+                zip.add(ARCHIVE + "data/" + s.key(), s.bytes());
             }
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException | RuntimeException e) {
-            try {
-                Files.deleteIfExists(temp);
-            } catch (IOException cleanup) {
-                e.addSuppressed(cleanup);
-            }
-            throw e;
-        }
+            zip.add(ARCHIVE + "version", ascii("3\n"));
+            zip.finish();
+        });
     }
 
     private static ByteBuffer ascii(String s) {
