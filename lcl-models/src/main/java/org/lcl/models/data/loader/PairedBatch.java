@@ -25,7 +25,7 @@ import org.lcl.torch.Torch;
  * @param releaser returns the buffer to its pool; idempotent
  */
 public record PairedBatch(ImageBatchBuffer images, long[] ids, int batchSize, int contextLength, List<String> keys,
-                          int worker, long index, Runnable releaser) implements AutoCloseable {
+                          int worker, long index, Runnable releaser) implements TrainBatch {
 
     public PairedBatch {
         Objects.requireNonNull(images, "images");
@@ -35,21 +35,20 @@ public record PairedBatch(ImageBatchBuffer images, long[] ids, int batchSize, in
         }
     }
 
-    /** The batch as tensors: images {@code [B, 3, H, W]} float32 and ids {@code [B, L]} int64. */
-    public record Tensors(Tensor images, Tensor ids) {
+    @Override
+    public int numImages() {
+        return batchSize;
     }
 
-    /**
-     * Copies the batch to device; both tensors join the calling thread's innermost
-     * {@link org.lcl.torch.Scope}. The host buffers stay valid until {@link #release()}.
-     */
-    public Tensors toTensors(Device device) {
+    /** Images {@code [B, 3, H, W]} float32 and ids {@code [B, L]} int64 on device. */
+    @Override
+    public BatchTensors toTensors(Device device) {
         Tensor img = images.toTensor(device, batchSize);
         Tensor idt = Torch.tensor(ids, batchSize, contextLength);
         if (device.type() != Device.Type.CPU) {
             idt = idt.to(device);
         }
-        return new Tensors(img, idt);
+        return new BatchTensors(img, idt);
     }
 
     /** The ids of row i (a copy). */

@@ -2,8 +2,9 @@ package org.lcl.models.data.loader;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -45,7 +46,7 @@ import org.lcl.models.data.webdataset.WorkerStream;
  * <p>{@link #close()} interrupts and joins the workers, drops queued batches and frees the
  * buffers: batches not yet released must not be used after it.
  */
-public final class PairedBatchLoader implements AutoCloseable, Iterator<PairedBatch> {
+public final class PairedBatchLoader implements BatchSource {
 
     /** Salt of the random crops' generator (mixed with seed, epoch, rank, worker). */
     public static final long SALT_CROP = 0x43524F50L;
@@ -147,6 +148,22 @@ public final class PairedBatchLoader implements AutoCloseable, Iterator<PairedBa
     /** Batches this loader yields: batches per worker × workers. */
     public long numBatches() {
         return plan.numWorkerBatches() * plan.numWorkers();
+    }
+
+    @Override
+    public long numSamples() {
+        return plan.numSamples();
+    }
+
+    @Override
+    public Map<String, Long> skipped() {
+        Map<String, Long> out = new LinkedHashMap<>();
+        dataset.stats().snapshot().skipped().forEach((reason, n) -> {
+            if (n > 0) {
+                out.put(reason.description(), n);
+            }
+        });
+        return out;
     }
 
     @Override

@@ -180,7 +180,7 @@ class PairedBatchLoaderTest {
                         }
                         if (nativeLib && n <= 2) {
                             try (Scope scope = Scope.open()) {
-                                PairedBatch.Tensors t = b.toTensors(Device.CPU);
+                                BatchTensors t = b.toTensors(Device.CPU);
                                 assertArrayEquals(new long[] {BATCH, 3, SIZE, SIZE}, t.images().shape());
                                 assertArrayEquals(new long[] {BATCH, CTX}, t.ids().shape());
                                 assertArrayEquals(b.ids(), t.ids().toLongArray());
