@@ -1,10 +1,13 @@
 package org.lcl.cli;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
+import org.lcl.models.data.mmc4.Mmc4Config;
+import org.lcl.models.data.mmc4.Mmc4Exception;
 import org.lcl.models.data.tokenizer.Tokenizer;
 import org.lcl.models.data.tokenizer.Tokenizers;
 import org.lcl.models.data.webdataset.InterleavedWrapper;
@@ -22,10 +25,11 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code lcl data}: dataset tools (make WebDataset shards, inspect a dataset). */
+/** {@code lcl data}: dataset tools (make WebDataset shards or an MMC4 corpus, inspect a dataset). */
 @Command(name = "data", mixinStandardHelpOptions = true,
-        description = "Dataset tools: turn image + caption folders into WebDataset shards, inspect a dataset.",
-        subcommands = {DataCommand.MakeShardsCommand.class, DataCommand.InspectCommand.class,
+        description = "Dataset tools: turn image + caption folders into WebDataset shards, make a small MMC4 corpus, "
+                + "inspect a dataset.",
+        subcommands = {DataCommand.MakeShardsCommand.class, MakeMmc4Command.class, DataCommand.InspectCommand.class,
                 CommandLine.HelpCommand.class})
 final class DataCommand implements Runnable {
 
@@ -88,16 +92,24 @@ final class DataCommand implements Runnable {
             description = {"Check a dataset as training would open it and show a few samples: the shards found, the "
                     + "epoch size and OpenCLIP's epoch arithmetic, the first samples with their captions and, with "
                     + "--tokenizer, the token sequences LCL's interleaved wrapper makes of them.",
+                    "MMC4 (--dataset-type mmc4, or a ROOT holding data/ and images/): the shards, the epoch with "
+                    + "--train-num-samples, the first sequences training reads with their images (name, size) and "
+                    + "tokens (text with the special tokens written out, and ids), and the skip counters.",
                     "--count reads every shard once and reports samples and skips (slow on large datasets)."})
     static final class InspectCommand implements Callable<Integer> {
 
-        @Option(names = "--dataset-type", defaultValue = "webdataset", paramLabel = "TYPE",
-                description = "only webdataset here (default: ${DEFAULT-VALUE})")
+        @Option(names = "--dataset-type", defaultValue = "auto", paramLabel = "TYPE",
+                description = "webdataset, mmc4, or auto: mmc4 when --train-data is a folder holding data/ and images/ "
+                        + "(default: ${DEFAULT-VALUE})")
         String datasetType;
 
-        @Option(names = "--train-data", required = true, paramLabel = "PATTERN",
-                description = "shards, '::'-joined sources with brace patterns, e.g. 'data/{00000..00099}.tar'")
+        @Option(names = "--train-data", required = true, paramLabel = "PATTERN|ROOT",
+                description = "shards, '::'-joined sources with brace patterns, e.g. 'data/{00000..00099}.tar'; "
+                        + "for mmc4 the ROOT folder")
         String trainData;
+
+        @Option(names = "--data-global-distributed", description = "mmc4: rank r reads the shards with index % world == r")
+        boolean globalDistributed;
 
         @Option(names = "--train-num-samples", paramLabel = "N", description = "samples per epoch (else sizes.json)")
         Long trainNumSamples;
@@ -133,14 +145,16 @@ final class DataCommand implements Runnable {
         @Option(names = "--count", description = "read every shard once and count samples and skips")
         boolean count;
 
-        @Option(names = "--tokenizer", paramLabel = "NAME", description = "clip or gpt2: also show token sequences")
+        @Option(names = "--tokenizer", paramLabel = "NAME",
+                description = "clip or gpt2: also show token sequences (mmc4 always does; default clip)")
         String tokenizer;
 
         @Option(names = "--vocab", paramLabel = "FILE", description = "BPE vocabulary for --tokenizer clip")
         Path vocab;
 
-        @Option(names = "--interleaved-context-length", defaultValue = "128", description = "(default: ${DEFAULT-VALUE})")
-        int contextLength;
+        @Option(names = "--interleaved-context-length", paramLabel = "L",
+                description = "sequence length (default: 128 for webdataset, 2048 for mmc4)")
+        Integer contextLength;
 
         @Option(names = "--num-img-token", defaultValue = "49", description = "(default: ${DEFAULT-VALUE})")
         int numImgToken;
@@ -150,22 +164,43 @@ final class DataCommand implements Runnable {
 
         @Override
         public Integer call() {
-            if (!datasetType.equals("webdataset")) {
-                return fail(new IllegalArgumentException("data inspect handles --dataset-type webdataset only, not "
-                        + datasetType));
-            }
+            boolean mmc4 = switch (datasetType) {
+                case "mmc4" -> true;
+                case "webdataset" -> false;
+                case "auto" -> isMmc4Root(trainData);
+                default -> throw new CommandLine.ParameterException(new CommandLine(this),
+                        "--dataset-type must be webdataset, mmc4 or auto, not " + datasetType);
+            };
             try {
-                return inspect();
-            } catch (WebDatasetException | IllegalArgumentException | java.io.UncheckedIOException e) {
+                return mmc4 ? inspectMmc4() : inspect();
+            } catch (WebDatasetException | Mmc4Exception | IllegalArgumentException | java.io.UncheckedIOException e) {
                 return fail(e);
             }
+        }
+
+        static boolean isMmc4Root(String trainData) {
+            try {
+                Path p = Path.of(trainData);
+                return Files.isDirectory(p.resolve("data")) && Files.isDirectory(p.resolve("images"));
+            } catch (java.nio.file.InvalidPathException e) {
+                return false;
+            }
+        }
+
+        private int inspectMmc4() {
+            Tokenizer tok = Tokenizers.create(tokenizer == null ? "clip" : tokenizer, vocab);
+            Mmc4Config config = Mmc4Config.defaults(Path.of(trainData), seed)
+                    .withContextLength(contextLength == null ? Mmc4Config.DEFAULT_CONTEXT_LENGTH : contextLength)
+                    .withNumImageTokens(numImgToken).withGlobalDistributed(globalDistributed);
+            new Mmc4Inspect(config, tok, System.out).run(worldSize, workers, batchSize, trainNumSamples, show, count);
+            return 0;
         }
 
         private int inspect() {
             InterleavedWrapper wrapper = null;
             if (tokenizer != null) {
                 Tokenizer tok = Tokenizers.create(tokenizer, vocab);
-                wrapper = new InterleavedWrapper(tok, contextLength, numImgToken, imgFirstProb);
+                wrapper = new InterleavedWrapper(tok, contextLength == null ? 128 : contextLength, numImgToken, imgFirstProb);
             }
             WebDatasetConfig config = WebDatasetConfig.builder(trainData).trainNumSamples(trainNumSamples)
                     .resampled(resampled).upsamplingFactors(upsamplingFactors).allowMissingShards(allowMissing)

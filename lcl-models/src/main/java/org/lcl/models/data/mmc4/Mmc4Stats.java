@@ -3,6 +3,8 @@ package org.lcl.models.data.mmc4;
 import org.lcl.models.data.webdataset.SkipReason;
 import org.lcl.models.data.webdataset.WebDatasetStats;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -33,6 +35,7 @@ public final class Mmc4Stats {
     private final LongAdder imagesBadIndex = new LongAdder();
     private final LongAdder imagesTruncated = new LongAdder();
     private final LongAdder imagesKept = new LongAdder();
+    private final LongAdder documentsNoDecodableImage = new LongAdder();
 
     /** Image-level skips in the project's WebDataset counters (missing files here, decode failures from the loader). */
     public WebDatasetStats images() {
@@ -43,14 +46,36 @@ public final class Mmc4Stats {
     public record Snapshot(long shardsOpened, long shardsCompleted, long shardsDamaged, long documentsRead,
                            long malformedLines, long documentsNoImage, long documentsCutToNoImage, long samplesYielded,
                            long imagesBelowThreshold, long imagesSameSentence, long imagesOverMax, long imagesBadIndex,
-                           long imagesMissing, long imagesTruncated, long imagesKept) {
+                           long imagesMissing, long imagesTruncated, long imagesKept, long imagesUndecodable,
+                           long documentsNoDecodableImage) {
     }
 
     public Snapshot snapshot() {
         return new Snapshot(shardsOpened.sum(), shardsCompleted.sum(), shardsDamaged.sum(), documentsRead.sum(),
                 malformedLines.sum(), documentsNoImage.sum(), documentsCutToNoImage.sum(), samplesYielded.sum(),
                 imagesBelowThreshold.sum(), imagesSameSentence.sum(), imagesOverMax.sum(), imagesBadIndex.sum(),
-                images.snapshot().skipped(SkipReason.MISSING_IMAGE), imagesTruncated.sum(), imagesKept.sum());
+                images.snapshot().skipped(SkipReason.MISSING_IMAGE), imagesTruncated.sum(), imagesKept.sum(),
+                images.snapshot().skipped(SkipReason.IMAGE_DECODE), documentsNoDecodableImage.sum());
+    }
+
+    /** The skips by reason, non-zero counts only, for {@code BatchSource.skipped()}. */
+    public Map<String, Long> skipped() {
+        Snapshot s = snapshot();
+        Map<String, Long> out = new LinkedHashMap<>();
+        putIfPositive(out, "malformed document line", s.malformedLines());
+        putIfPositive(out, "damaged shard", s.shardsDamaged());
+        putIfPositive(out, "document without a usable image", s.documentsNoImage());
+        putIfPositive(out, "document left without an image by truncation", s.documentsCutToNoImage());
+        putIfPositive(out, "document without a decodable image", s.documentsNoDecodableImage());
+        putIfPositive(out, "image file missing", s.imagesMissing());
+        putIfPositive(out, "image does not decode", s.imagesUndecodable());
+        return out;
+    }
+
+    private static void putIfPositive(Map<String, Long> m, String key, long n) {
+        if (n > 0) {
+            m.put(key, n);
+        }
     }
 
     void shardOpened() {
@@ -117,6 +142,18 @@ public final class Mmc4Stats {
         images.skip(SkipReason.MISSING_IMAGE, source, name, detail);
     }
 
+    /** An image of a built sequence did not decode (the image loader dropped it from its document). */
+    public void undecodableImage(String source, String name, String detail) {
+        images.skip(SkipReason.IMAGE_DECODE, source, name, detail);
+        imagesKept.decrement();
+    }
+
+    /** No image of a built sequence decoded: the image loader drew the next document instead. */
+    public void noDecodableImage() {
+        documentsNoDecodableImage.increment();
+        samplesYielded.decrement();
+    }
+
     /** One line for the training log. */
     public String summary() {
         Snapshot s = snapshot();
@@ -126,7 +163,8 @@ public final class Mmc4Stats {
                 + s.imagesKept() + ", dropped: below similarity " + s.imagesBelowThreshold() + ", same sentence "
                 + s.imagesSameSentence() + ", over the maximum " + s.imagesOverMax() + ", bad sentence index "
                 + s.imagesBadIndex() + ", missing file " + s.imagesMissing() + ", cut by truncation "
-                + s.imagesTruncated() + "; shards opened " + s.shardsOpened() + ", completed " + s.shardsCompleted()
+                + s.imagesTruncated() + ", not decodable " + s.imagesUndecodable() + " (" + s.documentsNoDecodableImage()
+                + " documents left without an image by that); shards opened " + s.shardsOpened() + ", completed " + s.shardsCompleted()
                 + ", damaged " + s.shardsDamaged();
     }
 
