@@ -195,6 +195,7 @@ public final class LossPlot {
     }
 
     private static void series(Graphics2D g, Rectangle area, double[] x, double[] y, List<double[]> points, Color color) {
+        g.setClip(area);
         g.setColor(color);
         g.setStroke(new BasicStroke(2f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
         Path2D.Double line = new Path2D.Double();
@@ -220,6 +221,7 @@ public final class LossPlot {
         }
         g.draw(line);
         g.setStroke(new BasicStroke(1f));
+        g.setClip(null);
     }
 
     private static void legend(Graphics2D g, Rectangle area, List<String> names, List<Color> colors) {

@@ -103,7 +103,7 @@ public final class MetricsJsonl implements AutoCloseable {
                 }
                 try {
                     records.add(parse(JSON.readTree(line)));
-                } catch (JacksonException | IllegalArgumentException e) {
+                } catch (JacksonException | IllegalArgumentException | ArithmeticException e) {
                     throw new IOException(file + ":" + lineNo + ": not a metrics record: " + e.getMessage(), e);
                 }
             }
@@ -120,28 +120,36 @@ public final class MetricsJsonl implements AutoCloseable {
         if (!o.isObject()) {
             throw new IllegalArgumentException("expected a JSON object");
         }
+        // Fields are checked in the order they are written, so the first missing one is named.
+        int epoch = Math.toIntExact(asLong(field(o, "epoch"), "epoch"));
+        long step = asLong(field(o, "step"), "step");
+        long samples = asLong(field(o, "samples"), "samples");
+        double lr = asDouble(field(o, "lr"), "lr");
         SequencedMap<String, Double> losses = new LinkedHashMap<>();
-        field(o, "losses").properties().forEach(e -> losses.put(e.getKey(), asDouble(e.getValue(), "losses." + e.getKey())));
+        object(o, "losses").properties().forEach(e -> losses.put(e.getKey(), asDouble(e.getValue(), "losses." + e.getKey())));
+        double logitScale = asDouble(field(o, "logit_scale"), "logit_scale");
+        double dataTime = asDouble(field(o, "data_time"), "data_time");
+        double batchTime = asDouble(field(o, "batch_time"), "batch_time");
+        double samplesPerSecond = asDouble(field(o, "samples_per_second"), "samples_per_second");
         Map<String, Long> skipped = new LinkedHashMap<>();
-        field(o, "skipped").properties().forEach(e -> skipped.put(e.getKey(), asLong(e.getValue(), "skipped." + e.getKey())));
-        return new StepMetrics(
-                Math.toIntExact(asLong(field(o, "epoch"), "epoch")),
-                asLong(field(o, "step"), "step"),
-                asLong(field(o, "samples"), "samples"),
-                asDouble(field(o, "lr"), "lr"),
-                losses,
-                asDouble(field(o, "logit_scale"), "logit_scale"),
-                asDouble(field(o, "data_time"), "data_time"),
-                asDouble(field(o, "batch_time"), "batch_time"),
-                asDouble(field(o, "samples_per_second"), "samples_per_second"),
-                skipped,
-                asDouble(field(o, "time"), "time"));
+        object(o, "skipped").properties().forEach(e -> skipped.put(e.getKey(), asLong(e.getValue(), "skipped." + e.getKey())));
+        double time = asDouble(field(o, "time"), "time");
+        return new StepMetrics(epoch, step, samples, lr, losses, logitScale, dataTime, batchTime, samplesPerSecond,
+                skipped, time);
     }
 
     private static JsonNode field(JsonNode o, String key) {
         JsonNode v = o.get(key);
         if (v == null || v.isNull()) {
             throw new IllegalArgumentException("missing \"" + key + "\"");
+        }
+        return v;
+    }
+
+    private static JsonNode object(JsonNode o, String key) {
+        JsonNode v = field(o, key);
+        if (!v.isObject()) {
+            throw new IllegalArgumentException("\"" + key + "\" is not an object: " + v);
         }
         return v;
     }

@@ -1,6 +1,8 @@
 package org.lcl.models.train.log;
 
 import java.math.BigDecimal;
+import java.math.MathContext;
+import java.math.RoundingMode;
 import java.util.Collection;
 import java.util.Map;
 import java.util.StringJoiner;
@@ -56,6 +58,13 @@ final class PyRepr {
             return sign + "0.0";
         }
         BigDecimal shortest = new BigDecimal(Double.toString(Math.abs(x))).stripTrailingZeros();
+        // Double.toString may give two digits where one round-trips too (4.9E-324, Python 5e-324).
+        if (shortest.precision() == 2) {
+            BigDecimal one = shortest.round(new MathContext(1, RoundingMode.HALF_EVEN));
+            if (one.doubleValue() == Math.abs(x)) {
+                shortest = one.stripTrailingZeros();
+            }
+        }
         int exp = shortest.precision() - shortest.scale() - 1;
         if (exp >= -4 && exp < 16) {
             String plain = shortest.toPlainString();
