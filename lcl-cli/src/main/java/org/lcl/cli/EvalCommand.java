@@ -268,7 +268,10 @@ final class EvalCommand implements Callable<Integer> {
         options.put("templates", o.templates());
         options.put("context_length", TextFeatures.contextLength(m));
         options.put("tokenizer", tokenizer);
-        return record("zero-shot", datasetName(), name, r.metrics().toMap(), Map.of("test", r.metrics().samples(), "test_skipped", r.skipped()), options);
+        Map<String, Object> samples = new LinkedHashMap<>();
+        samples.put("test", r.metrics().samples());
+        samples.put("test_skipped", r.skipped());
+        return record("zero-shot", datasetName(), name, r.metrics().toMap(), samples, options);
     }
 
     private EvalRecord retrieval(ImageTextModel m, String name, Tokenizer tok, Path dir, Consumer<String> log) throws IOException {
@@ -278,8 +281,13 @@ final class EvalCommand implements Callable<Integer> {
         }
         log.accept("retrieval: " + pairs.size() + " image + caption pairs from " + dir);
         Retrieval.Result r = Retrieval.run(m, tok, pairs, batchSize, log);
-        Map<String, Object> samples = Map.of("pairs", r.metrics().samples(), "skipped", r.skipped(), "missing_captions", pairs.missingCaptions());
-        Map<String, Object> options = Map.of("context_length", TextFeatures.contextLength(m), "tokenizer", tokenizer);
+        Map<String, Object> samples = new LinkedHashMap<>();
+        samples.put("pairs", r.metrics().samples());
+        samples.put("skipped", r.skipped());
+        samples.put("missing_captions", pairs.missingCaptions());
+        Map<String, Object> options = new LinkedHashMap<>();
+        options.put("context_length", TextFeatures.contextLength(m));
+        options.put("tokenizer", tokenizer);
         return record("retrieval", dir.toAbsolutePath().normalize().toString(), name, r.metrics().toMap(), samples, options);
     }
 
@@ -290,21 +298,8 @@ final class EvalCommand implements Callable<Integer> {
     }
 
     private static String summarize(EvalRecord r) {
-        StringBuilder b = new StringBuilder(String.format("%-13s %s  %s", r.task() + ":", r.dataset(), new java.util.TreeMap<>(r.samples())));
-        Map<String, Object> metrics = r.task().equals("retrieval") ? r.metrics() : orderedClassification(r.metrics());
-        metrics.forEach((k, v) -> b.append(String.format("%n    %-28s %s", k, v instanceof Double d ? String.format("%.4f", d) : v)));
+        StringBuilder b = new StringBuilder(String.format("%-13s %s  %s", r.task() + ":", r.dataset(), r.samples()));
+        r.metrics().forEach((k, v) -> b.append(String.format("%n    %-28s %s", k, v instanceof Double d ? String.format("%.4f", d) : v)));
         return b.toString();
-    }
-
-    /** acc1, acc5, mean_per_class_recall first, then the rest. */
-    private static Map<String, Object> orderedClassification(Map<String, Object> m) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        for (String k : List.of("acc1", "acc5", "mean_per_class_recall")) {
-            if (m.containsKey(k)) {
-                out.put(k, m.get(k));
-            }
-        }
-        new java.util.TreeMap<>(m).forEach(out::putIfAbsent);
-        return out;
     }
 }

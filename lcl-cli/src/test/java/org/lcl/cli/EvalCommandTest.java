@@ -14,11 +14,21 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
+import java.awt.image.BufferedImage;
+import java.util.Map;
+
+import javax.imageio.ImageIO;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lcl.models.eval.data.FashionMnist;
+import org.lcl.models.model.ImageTextModel;
+import org.lcl.models.model.Models;
+import org.lcl.torch.DType;
+import org.lcl.torch.Device;
+import org.lcl.torch.Torch;
 import picocli.CommandLine;
 
 class EvalCommandTest {
@@ -60,18 +70,10 @@ class EvalCommandTest {
 
     @Test
     void aMissingDatasetDirectoryIsNamed(@TempDir Path dir) throws IOException {
-        PrintStream saved = System.err;
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        Run r;
-        try {
-            r = run("eval", "--model", "LCL_ViT-Tiny-16_demo", "--dataset", dir.resolve("nope").toString(), "--results",
-                    dir.resolve("r.jsonl").toString());
-        } finally {
-            System.setErr(saved);
-        }
+        Run r = quiet(() -> run("eval", "--model", "LCL_ViT-Tiny-16_demo", "--dataset", dir.resolve("nope").toString(), "--results",
+                dir.resolve("r.jsonl").toString()));
         assertEquals(2, r.code());
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("nope"), err.toString(StandardCharsets.UTF_8));
+        assertTrue(r.out().contains("error: --dataset") && r.out().contains("nope"), r.out());
         assertTrue(!Files.exists(dir.resolve("r.jsonl")));
     }
 
@@ -92,17 +94,10 @@ class EvalCommandTest {
             assumeTrue(false, reason);
         }
         Path results = dir.resolve("results.jsonl");
-        PrintStream saved = System.out;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        Run r;
-        try {
-            r = run("eval", "--model", "LCL_ViT-Tiny-16_demo", "--task", "linear-probe,zero-shot", "--vocab", vocab.toString(),
-                    "--max-train-samples", "40", "--max-test-samples", "20", "--epochs", "2", "--batch-size", "20", "--results", results.toString());
-        } finally {
-            System.setOut(saved);
-        }
-        String printed = out.toString(StandardCharsets.UTF_8);
+        String v = vocab.toString();
+        Run r = quiet(() -> run("eval", "--model", "LCL_ViT-Tiny-16_demo", "--task", "linear-probe,zero-shot", "--vocab", v,
+                "--max-train-samples", "40", "--max-test-samples", "20", "--epochs", "2", "--batch-size", "20", "--results", results.toString()));
+        String printed = r.out();
         assertEquals(0, r.code(), printed + r.err());
         assertTrue(printed.contains("linear-probe:") && printed.contains("zero-shot:") && printed.contains("acc1"), printed);
         List<String> lines = Files.readAllLines(results);
@@ -117,5 +112,54 @@ class EvalCommandTest {
         assertEquals("fashion-mnist", zs.get("dataset").asText());
         double acc1 = zs.get("metrics").get("acc1").asDouble();
         assertTrue(acc1 >= 0 && acc1 <= 1, "acc1 " + acc1);
+    }
+
+    @Test
+    void probeOnAnImageFolderWithACheckpoint(@TempDir Path dir) throws IOException {
+        Path ckpt = dir.resolve("tiny.safetensors");
+        try (ImageTextModel m = Models.create("LCL_ViT-Tiny-16_demo", Device.CPU, DType.FLOAT32)) {
+            Torch.saveSafetensors(m.stateDict(), Map.of(), ckpt);
+        }
+        Path data = dir.resolve("shapes");
+        for (int i = 0; i < 6; i++) {
+            png(data.resolve("dark/" + i + ".png"), 0x101010 * (i + 1));
+            png(data.resolve("light/" + i + ".png"), 0xFFFFFF - 0x101010 * i);
+        }
+        Path results = dir.resolve("r.jsonl");
+        Run r = quiet(() -> run("eval", "--model", "LCL_ViT-Tiny-16_demo", "--pretrained", ckpt.toString(), "--dataset", data.toString(),
+                "--test-fraction", "0.5", "--epochs", "3", "--results", results.toString()));
+        assertEquals(0, r.code(), r.err());
+        JsonNode line = new ObjectMapper().readTree(Files.readAllLines(results).getFirst());
+        assertEquals(ckpt.toAbsolutePath().normalize().toString(), line.get("checkpoint").asText());
+        assertEquals(data.toAbsolutePath().normalize().toString(), line.get("dataset").asText());
+        assertEquals(6, line.get("samples").get("train").asInt());
+        assertEquals(6, line.get("samples").get("test").asInt());
+    }
+
+    private static void png(Path file, int rgb) throws IOException {
+        Files.createDirectories(file.getParent());
+        BufferedImage img = new BufferedImage(20, 16, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 16; y++) {
+            for (int x = 0; x < 20; x++) {
+                img.setRGB(x, y, rgb);
+            }
+        }
+        ImageIO.write(img, "png", file.toFile());
+    }
+
+    /** Runs action with System.out and System.err (the command's summary, log and errors) captured into out. */
+    private static Run quiet(java.util.function.Supplier<Run> action) {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream sink = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(sink, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(sink, true, StandardCharsets.UTF_8));
+        try {
+            Run r = action.get();
+            return new Run(r.code(), r.out() + sink.toString(StandardCharsets.UTF_8), r.err());
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
     }
 }

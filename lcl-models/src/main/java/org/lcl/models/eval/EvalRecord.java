@@ -20,21 +20,26 @@ public record EvalRecord(String task, String dataset, String model, String check
         Map<String, Object> options, Instant timestamp) {
 
     public EvalRecord {
-        metrics = Map.copyOf(metrics);
-        samples = Map.copyOf(samples);
-        options = Map.copyOf(options);
+        metrics = ordered(metrics);
+        samples = ordered(samples);
+        options = ordered(options);
     }
 
-    /** The record as the JSON object written to the results file, keys in a fixed order (nulls kept). */
+    /** An unmodifiable copy keeping the map's iteration order (the order written and printed). */
+    private static Map<String, Object> ordered(Map<String, Object> m) {
+        return java.util.Collections.unmodifiableMap(new LinkedHashMap<>(m));
+    }
+
+    /** The record as the JSON object written to the results file, keys in a fixed order (nulls kept; maps in their own order). */
     public Map<String, Object> toJson() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("task", task);
         m.put("dataset", dataset);
         m.put("model", model);
         m.put("checkpoint", checkpoint);
-        m.put("metrics", new java.util.TreeMap<>(metrics));
-        m.put("samples", new java.util.TreeMap<>(samples));
-        m.put("options", new java.util.TreeMap<>(options));
+        m.put("metrics", metrics);
+        m.put("samples", samples);
+        m.put("options", options);
         m.put("timestamp", timestamp.toString());
         return m;
     }
