@@ -14,7 +14,7 @@ public interface TrainListener {
     }
 
     /** After every optimiser step (skipped ones included). */
-    default void onStep(StepMetrics metrics) {
+    default void onStep(StepReport metrics) {
     }
 
     /** After an epoch, with the checkpoint files written (possibly none). */

@@ -167,7 +167,7 @@ public final class Trainer implements AutoCloseable {
                 StepResult r = accum == 1 ? singleStep(source) : accumulatedStep(source, accum);
                 end = System.nanoTime();
                 long samples = (long) cfg.data().batchSize() * accum;
-                listener.onStep(new StepMetrics(epoch, i + 1, stepsPerEpoch, step, samples, data.numSamples(),
+                listener.onStep(new StepReport(epoch, i + 1, stepsPerEpoch, step, samples, data.numSamples(),
                         r.dataNanos / 1e9, (end - start) / 1e9, lr, logitScaleValue(), r.losses, r.total, r.stepped,
                         source.skipped(), nonFiniteSteps, scaler == null ? 0 : scaler.scale()));
             }

@@ -22,7 +22,7 @@ import java.util.Map;
  * @param nonFiniteSteps steps skipped so far in the run for a non-finite loss or gradient
  * @param lossScale the AMP loss scale, or 0 without loss scaling
  */
-public record StepMetrics(int epoch, long batchCount, long batchesPerEpoch, long step, long samples, long samplesPerEpoch,
+public record StepReport(int epoch, long batchCount, long batchesPerEpoch, long step, long samples, long samplesPerEpoch,
                           double dataSeconds, double batchSeconds, double lr, double logitScale,
                           Map<String, Double> losses, double total, boolean stepped, Map<String, Long> skippedSamples,
                           long nonFiniteSteps, double lossScale) {
