@@ -18,8 +18,9 @@ Protocol (one command per line on stdin, one answer line on stdout):
   at start   -> "ready <torch version> threads=<n> params=<count> groups=<n0>,<n1>"
   step N     -> N triples "<loss> <wall ns> <process cpu ns>", one per step
   rss        -> "<VmHWM kB> <VmRSS kB>" of this process
+  reset-peak -> "<VmHWM kB>" so far, then resets VmHWM to the current RSS (/proc/self/clear_refs)
   quit       -> exits
-Usage: reference.py --batch FILE --threads N [--lr 5e-4 --beta1 0.9 --beta2 0.98 --eps 1e-6 --wd 0.2]
+Usage: reference.py --batch FILE --config FILE --threads N [--lr 5e-4 --beta1 0.9 --beta2 0.98 --eps 1e-6 --wd 0.2]
 """
 
 import argparse
@@ -109,6 +110,10 @@ def main():
             print(" ".join(fields), flush=True)
         elif cmd[0] == "rss":
             print(f"{status_kb('VmHWM:')} {status_kb('VmRSS:')}", flush=True)
+        elif cmd[0] == "reset-peak":
+            print(status_kb("VmHWM:"), flush=True)
+            with open("/proc/self/clear_refs", "w") as f:
+                f.write("5")
         elif cmd[0] == "quit":
             return
         else:
