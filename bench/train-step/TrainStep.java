@@ -30,15 +30,11 @@ import org.lcl.models.model.ImageTextModel;
 import org.lcl.models.model.LclModel;
 import org.lcl.models.model.Models;
 import org.lcl.models.loss.LclLoss;
-import org.lcl.models.loss.LossOutput;
-import org.lcl.models.model.LclOutput;
-import org.lcl.models.train.Losses;
-import org.lcl.models.train.ModelOutputs;
-import org.lcl.models.train.Objective;
 import org.lcl.models.train.OptimizerDefaults;
 import org.lcl.models.train.ParamGroups;
 import org.lcl.models.train.Precision;
-import org.lcl.models.train.StepMetrics;
+import org.lcl.models.train.StepReport;
+import org.lcl.models.train.LclObjective;
 import org.lcl.models.train.TrainConfig;
 import org.lcl.models.train.TrainListener;
 import org.lcl.models.train.Trainer;
@@ -91,7 +87,7 @@ public final class TrainStep {
         private int nextEpoch;
 
         Ours(TrainConfig cfg, ImageTextModel model, SyntheticData data, Path work) {
-            this.trainer = new Trainer(cfg, model, new LclStepObjective(new LclLoss(cfg.optim().lclContrastiveLossWeight(),
+            this.trainer = new Trainer(cfg, model, new LclObjective(new LclLoss(cfg.optim().lclContrastiveLossWeight(),
                     cfg.optim().lclGenerationLossWeight())), data, org.lcl.models.train.RunFolder.of(work, "unused"), this);
         }
 
@@ -111,7 +107,7 @@ public final class TrainStep {
         }
 
         @Override
-        public void onStep(StepMetrics m) {
+        public void onStep(StepReport m) {
             long now = processCpuNanos();
             steps.add(new double[] {m.total(), m.batchSeconds() * 1e9, now - lastCpu});
             lastCpu = now;
@@ -127,27 +123,6 @@ public final class TrainStep {
 
         AutoCloseable closer() {
             return trainer;
-        }
-    }
-
-    /** LclModel.forward and LclLoss as the trainer's objective (single process: no feature gather). */
-    record LclStepObjective(LclLoss loss) implements Objective {
-        @Override
-        public ModelOutputs forward(ImageTextModel model, Tensor images, Tensor ids) {
-            LclOutput o = ((LclModel) model).forward(images, ids);
-            Map<String, Tensor> f = new LinkedHashMap<>();
-            f.put("image_features", o.imageFeatures());
-            f.put("text_features", o.textFeatures());
-            f.put("logits", o.logits());
-            f.put("labels", o.labels());
-            return new ModelOutputs(f, o.logitScale());
-        }
-
-        @Override
-        public Losses loss(ModelOutputs out) {
-            LossOutput l = loss.compute(out.get("image_features"), out.get("text_features"), out.logitScale(), out.get("logits"),
-                    out.get("labels"));
-            return new Losses(l.terms(), l.total());
         }
     }
 
