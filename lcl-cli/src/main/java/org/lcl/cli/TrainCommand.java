@@ -175,9 +175,13 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private void refuseUnsupported() {
-        for (OptionSpec o : spec.options()) {
-            if (o.hidden() && spec.commandLine().getParseResult().hasMatchedOption(o)) {
-                throw new IllegalArgumentException(o.longestName() + " is an OpenCLIP flag this project does not support yet");
+        CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
+        // The unsupported flags share two options, so the name given is found in the arguments.
+        for (String arg : parsed.expandedArgs()) {
+            String name = arg.split("=", 2)[0];
+            OptionSpec o = spec.findOption(name);
+            if (o != null && o.hidden() && parsed.hasMatchedOption(o)) {
+                throw new IllegalArgumentException(name + " is an OpenCLIP flag this project does not support yet");
             }
         }
     }
