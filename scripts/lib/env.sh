@@ -37,6 +37,10 @@ lcl_packages() {
     # libturbojpeg0 and libwebp7: the image decoders the data pipeline calls (the same as PIL's).
     local pkgs=(g++ make maven libopenblas0-pthread libturbojpeg0 libwebp7)
     [[ -z "${LIBTORCH:-}" ]] && pkgs+=(libtorch-dev libgloo-dev)
+    if [[ "${1:-}" == demo ]]; then
+        # The demo's data: Fashion-MNIST, Tux Paint's captioned stamps, fortune sentences.
+        pkgs+=(dataset-fashion-mnist tuxpaint-stamps-default fortunes)
+    fi
     if [[ "${1:-}" == test ]]; then
         # Reference values and checkpoint interchange (python3-torch), the binding generator
         # (python3-clang, libclang), the Fashion-MNIST data set of the MLP test, Tux Paint's

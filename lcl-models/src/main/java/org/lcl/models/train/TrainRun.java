@@ -16,6 +16,7 @@ import org.lcl.models.data.tokenizer.Tokenizers;
 import org.lcl.models.data.webdataset.InterleavedWrapper;
 import org.lcl.models.data.webdataset.WebDataset;
 import org.lcl.models.data.webdataset.WebDatasetConfig;
+import org.lcl.models.loss.FeatureGather;
 import org.lcl.models.loss.LclLoss;
 import org.lcl.models.model.ImageTextModel;
 import org.lcl.models.model.Models;
@@ -171,7 +172,9 @@ public final class TrainRun {
     }
 
     private static Objective objective(TrainConfig cfg, ImageTextModel model) {
-        return new LclObjective(new LclLoss(cfg.optim().lclContrastiveLossWeight(), cfg.optim().lclGenerationLossWeight()));
+        // Without --gather-with-grad the reference's loss detaches the gathered columns, even in one process.
+        return new LclObjective(new LclLoss(cfg.optim().lclContrastiveLossWeight(), cfg.optim().lclGenerationLossWeight(),
+                FeatureGather.singleProcess(), cfg.optim().gatherWithGrad()));
     }
 
     private static Path plot(RunFolder folder, RunLog log) {

@@ -24,10 +24,13 @@ import com.knuddels.jtokkit.api.IntArrayList;
  * reused) so that both tokenizers write the same five strings and a special id is never one a
  * text can produce; {@code <|endoftext|>} inside text is encoded as ordinary text.
  *
- * <p>Text is encoded as GPT-2 does it: no cleaning, no lower-casing (so
- * {@code decode(encode(x)) == x} for any valid text). The five special strings are recognised
- * where they occur exactly (case-sensitive) and cut the text there; the parts between them are
- * encoded independently. {@link #decode} writes special tokens as their strings and skips the
+ * <p>Text is encoded as GPT-2 does it: no cleaning, no lower-casing. The five special strings are
+ * recognised where they occur exactly (case-sensitive) and cut the text there; the parts between
+ * them are encoded independently, except that whitespace right before a special token is dropped:
+ * the MMC4 rules write {@code " <start_of_img> <img_placehold> <img_placehold> ... "}, spaces the
+ * CLIP tokenizer ignores, and GPT-2's BPE would otherwise turn each into a token between the
+ * placeholders. (A word after a special token keeps its leading space, GPT-2's usual form.) So
+ * {@code decode(encode(x)) == x} for any valid text without whitespace before a special token. {@link #decode} writes special tokens as their strings and skips the
  * zeros after a final eot (padding; other zeros are GPT-2's "!"). Immutable and thread-safe.
  */
 public final class Gpt2Tokenizer implements Tokenizer {
@@ -64,7 +67,7 @@ public final class Gpt2Tokenizer implements Tokenizer {
         while (lt >= 0) {
             int special = specialAt(text, lt);
             if (special >= 0) {
-                appendOrdinary(text.substring(from, lt), out);
+                appendOrdinary(text.substring(from, lt).stripTrailing(), out);
                 out.add(BASE_VOCAB_SIZE + special);
                 from = lt + SPECIAL_STRINGS.get(special).length();
                 lt = text.indexOf('<', from);

@@ -64,9 +64,24 @@ class Gpt2TokenizerTest {
     }
 
     @Test
+    void whitespaceBeforeASpecialTokenIsDropped() {
+        // The MMC4 rule's image run: " <start_of_img> " + "<img_placehold> " * 2 + "<end_of_img> ".
+        int[] ids = tok.encode("a Trouser <start_of_img> <img_placehold> <img_placehold> <end_of_img> next one");
+        List<Integer> expected = new ArrayList<>();
+        for (int i : tok.encodeOrdinary("a Trouser")) {
+            expected.add(i);
+        }
+        expected.addAll(List.of(50260, 50259, 50259, 50261));
+        for (int i : tok.encodeOrdinary(" next one")) {
+            expected.add(i);
+        }
+        assertArrayEquals(expected.stream().mapToInt(Integer::intValue).toArray(), ids);
+    }
+
+    @Test
     void roundTrip() {
         String[] texts = {"Hello world!", "naïve café — déjà vu 日本語 🙂👍", "  spaces\tand\nnewlines  ", "",
-            "a <img_placehold> b<start_of_img><end_of_img>", "It's 2024: the year's 3rd quarter!", "<|endoftext|>"};
+            "a<img_placehold> b<start_of_img><end_of_img>", "It's 2024: the year's 3rd quarter!", "<|endoftext|>"};
         for (String t : texts) {
             assertEquals(t, tok.decode(tok.encode(t)), t);
         }
