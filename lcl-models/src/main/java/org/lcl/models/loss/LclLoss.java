@@ -84,6 +84,9 @@ public final class LclLoss {
             if (contrastiveWeight == 0) {
                 // Skipped on every rank alike (the weight is global), as the reference does.
                 contrastive = Torch.scalar(0.0, TensorOptions.of(ContrastiveLoss.wide(imageFeatures), imageFeatures.device()));
+            } else if (gather.worldSize() == 1) {
+                PaddedFeatures all = PaddedFeatures.gather(gather, imageFeatures, textFeatures, gatherWithGrad);
+                contrastive = ContrastiveLoss.local(imageFeatures, textFeatures, logitScale, all).mul(contrastiveWeight);
             } else {
                 long[] counts = PaddedFeatures.counts(gather, imageFeatures, textFeatures);
                 Tensor pair = PaddedFeatures.localBlock(imageFeatures, textFeatures, counts);

@@ -97,7 +97,7 @@ class DataParallelTrainerTest {
         Run single;
         Recorder rs = new Recorder();
         try (ImageTextModel m = model(5);
-             Trainer t = new Trainer(TrainFixtures.config(dir, "one", 1, 2 * B, 2L * B * count, 1e-3, accum, Precision.FP32), m,
+             Trainer t = new Trainer(TrainFixtures.config(dir, "one", 1, 2 * B, 2L * B * count, 3e-4, accum, Precision.FP32), m,
                      new LclObjective(new LclLoss(0.1, 1.0)), TrainFixtures.batches(batches(-1, count), 2L * B * count),
                      folder(dir, "one"), rs)) {
             t.trainOneEpoch(0);
@@ -120,7 +120,7 @@ class DataParallelTrainerTest {
             FeatureGather gather = new C10dFeatureGather(pg, Device.CPU);
             String name = "rank" + pg.rank();
             try (ImageTextModel m = model(pg.rank() == 0 ? 5 : 99);
-                 Trainer t = new Trainer(TrainFixtures.config(dir, name, 1, B, 2L * B * count, 1e-3, accum, Precision.FP32), m,
+                 Trainer t = new Trainer(TrainFixtures.config(dir, name, 1, B, 2L * B * count, 3e-4, accum, Precision.FP32), m,
                          new LclObjective(new LclLoss(0.1, 1.0, gather, true)), TrainFixtures.batches(batches(pg.rank(), count),
                          2L * B * count), folder(dir, name), rec, counting)) {
                 t.trainOneEpoch(0);
