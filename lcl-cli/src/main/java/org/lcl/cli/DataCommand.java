@@ -29,7 +29,7 @@ import picocli.CommandLine.Option;
 @Command(name = "data", mixinStandardHelpOptions = true,
         description = "Dataset tools: turn image + caption folders into WebDataset shards, make a small MMC4 corpus, "
                 + "inspect a dataset.",
-        subcommands = {DataCommand.MakeShardsCommand.class, MakeMmc4Command.class, DataCommand.InspectCommand.class,
+        subcommands = {DataCommand.MakeShardsCommand.class, MakeMmc4Command.class, ExportFashionMnistCommand.class, DataCommand.InspectCommand.class,
                 CommandLine.HelpCommand.class})
 final class DataCommand implements Runnable {
 

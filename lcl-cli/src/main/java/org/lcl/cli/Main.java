@@ -15,7 +15,15 @@ public final class Main implements Runnable {
         CommandLine.usage(this, System.out);
     }
 
+    /**
+     * The command line {@code scripts/lcl} runs. A repeated option takes its last value, as
+     * Python's argparse does, so a launcher's EXTRA_ARGS can override a recipe's flag.
+     */
+    static CommandLine commandLine() {
+        return new CommandLine(new Main()).setOverwrittenOptionsAllowed(true);
+    }
+
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Main()).execute(args));
+        System.exit(commandLine().execute(args));
     }
 }

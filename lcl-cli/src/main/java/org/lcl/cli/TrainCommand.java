@@ -61,7 +61,7 @@ final class TrainCommand implements Callable<Integer> {
     Integer numImgToken;
     @Option(names = "--img-first-prob", defaultValue = "0.5", paramLabel = "P", description = "LCL: probability of image-first sequences (default: ${DEFAULT-VALUE})")
     double imgFirstProb;
-    @Option(names = "--data-global-distributed", description = "LCL/MMC4: rank r reads shards i with i % world == r")
+    @Option(names = "--data-global-distributed", description = "LCL/MMC4: rank r reads shards i with i %% world == r")
     boolean dataGlobalDistributed;
     @Option(names = "--tokenizer", defaultValue = "clip", paramLabel = "clip|gpt2", description = "tokenizer (default: ${DEFAULT-VALUE}; gpt2 needs a model config with its vocabulary and special ids)")
     String tokenizer;
@@ -195,7 +195,7 @@ final class TrainCommand implements Callable<Integer> {
             }
             return TrainRun.run(cfg, params, DistEnv.from(System.getenv()), Duration.ofSeconds(distTimeout)).exitCode();
         } catch (IllegalArgumentException | IllegalStateException e) {
-            System.err.println("error: " + e.getMessage());
+            spec.commandLine().getErr().println("error: " + e.getMessage());
             return 2;
         }
     }
@@ -218,9 +218,13 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private void refuseUnsupported() {
-        for (OptionSpec o : spec.options()) {
-            if (o.hidden() && spec.commandLine().getParseResult().hasMatchedOption(o)) {
-                throw new IllegalArgumentException(o.longestName() + " is an OpenCLIP flag this project does not support yet");
+        CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
+        // The unsupported flags share two options, so the name given is found in the arguments.
+        for (String arg : parsed.expandedArgs()) {
+            String name = arg.split("=", 2)[0];
+            OptionSpec o = spec.findOption(name);
+            if (o != null && o.hidden() && parsed.hasMatchedOption(o)) {
+                throw new IllegalArgumentException(name + " is an OpenCLIP flag this project does not support yet");
             }
         }
     }

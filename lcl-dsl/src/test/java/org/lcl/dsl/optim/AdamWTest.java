@@ -2,6 +2,7 @@ package org.lcl.dsl.optim;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -30,6 +31,43 @@ class AdamWTest {
 
     private static double grad(int step, int p, int i) {
         return Math.cos(0.5 * step + 0.11 * i - p) * (i % 3 == 0 ? 0.1 : 1.0);
+    }
+
+    /**
+     * float32 parameters take the native one-pass kernel (parallel over chunks); float64 ones the
+     * op-by-op path of torch's arithmetic. Run side by side on the same values (large enough to be
+     * split across threads), the float32 result must follow the float64 one to float precision.
+     */
+    @Test
+    void fusedFloat32StepFollowsTheOpByOpStep() {
+        int n = 200_003;
+        try (Scope s = Scope.open()) {
+            double[] init = new double[n];
+            for (int i = 0; i < n; i++) {
+                init[i] = param(0, i);
+            }
+            Tensor f32 = Torch.tensor(init).to(org.lcl.torch.DType.FLOAT32).requiresGrad_();
+            Tensor f64 = Torch.tensor(init).requiresGrad_();
+            AdamW a = new AdamW(List.of(new ParamGroup(List.of(f32), 0.2)), 1e-2, 0.9, 0.98, 1e-6);
+            AdamW b = new AdamW(List.of(new ParamGroup(List.of(f64), 0.2)), 1e-2, 0.9, 0.98, 1e-6);
+            for (int step = 0; step < 5; step++) {
+                double[] g = grads(step, 0, n);
+                f32.setGrad(Torch.tensor(g).to(org.lcl.torch.DType.FLOAT32));
+                f64.setGrad(Torch.tensor(g));
+                a.step();
+                b.step();
+            }
+            double[] x = f32.detach().to(org.lcl.torch.DType.FLOAT64).toDoubleArray();
+            double[] y = f64.detach().toDoubleArray();
+            double worst = 0;
+            for (int i = 0; i < n; i++) {
+                worst = Math.max(worst, Math.abs(x[i] - y[i]));
+            }
+            assertTrue(worst < 2e-6, "float32 fused AdamW drifts from float64 by " + worst);
+            assertTrue(worst > 0, "the float32 step did not run in float32");
+            a.close();
+            b.close();
+        }
     }
 
     @Test
