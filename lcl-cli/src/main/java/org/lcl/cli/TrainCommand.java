@@ -1,6 +1,7 @@
 package org.lcl.cli;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,6 +14,7 @@ import org.lcl.models.train.Precision;
 import org.lcl.models.train.RunFolder;
 import org.lcl.models.train.TrainConfig;
 import org.lcl.models.train.TrainRun;
+import org.lcl.models.train.dist.DistEnv;
 import org.lcl.torch.Device;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -140,6 +142,24 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "no progress bar even on a terminal")
     boolean noProgress;
 
+    // ---- processes (torchrun's flags; without --nproc-per-node the torchrun/SLURM environment decides) ----
+    @Option(names = "--nproc-per-node", paramLabel = "N", description = "start and supervise N worker processes on this node (torchrun style)")
+    Integer nprocPerNode;
+    @Option(names = "--nnodes", defaultValue = "1", paramLabel = "M", description = "nodes in the run, each starting --nproc-per-node workers (default: ${DEFAULT-VALUE})")
+    int nnodes;
+    @Option(names = "--node-rank", defaultValue = "0", paramLabel = "R", description = "this node's index, 0..nnodes-1 (default: ${DEFAULT-VALUE})")
+    int nodeRank;
+    @Option(names = "--master-addr", defaultValue = "127.0.0.1", paramLabel = "HOST", description = "host of rank 0's TCPStore (default: ${DEFAULT-VALUE})")
+    String masterAddr;
+    @Option(names = "--master-port", defaultValue = "29500", paramLabel = "PORT", description = "port of rank 0's TCPStore (default: ${DEFAULT-VALUE})")
+    int masterPort;
+    @Option(names = "--dist-timeout", defaultValue = "1800", paramLabel = "SECONDS",
+            description = "rendezvous and collective timeout: a rank waiting longer for the others fails instead of hanging (default: ${DEFAULT-VALUE})")
+    long distTimeout;
+    @Option(names = "--failure-grace", defaultValue = "10", paramLabel = "SECONDS",
+            description = "--nproc-per-node: after a worker fails, the others get SIGTERM, then SIGKILL after this long (default: ${DEFAULT-VALUE})")
+    long failureGrace;
+
     // ---- OpenCLIP flags not supported yet: accepted by name so that giving one is a clear error ----
     @Option(names = {"--val-data", "--val-num-samples", "--imagenet-val", "--imagenet-v2", "--csv-separator", "--csv-img-key",
             "--csv-caption-key", "--opt", "--momentum", "--report-to", "--wandb-project-name", "--wandb-notes", "--force-image-size",
@@ -167,11 +187,34 @@ final class TrainCommand implements Callable<Integer> {
             params.put("beta2", cfg.optim().beta2());
             params.put("eps", cfg.optim().eps());
             params.put("dataset_type", cfg.data().datasetType());
-            return TrainRun.run(cfg, params).exitCode();
+            if (distTimeout < 1 || failureGrace < 0) {
+                throw new IllegalArgumentException("--dist-timeout must be positive and --failure-grace >= 0");
+            }
+            if (nprocPerNode != null) {
+                return launch(cfg);
+            }
+            return TrainRun.run(cfg, params, DistEnv.from(System.getenv()), Duration.ofSeconds(distTimeout)).exitCode();
         } catch (IllegalArgumentException | IllegalStateException e) {
             spec.commandLine().getErr().println("error: " + e.getMessage());
             return 2;
         }
+    }
+
+    /** The launcher flags, which the workers do not get. */
+    private static final List<String> LAUNCHER_FLAGS = List.of("--nproc-per-node", "--nnodes", "--node-rank", "--master-addr",
+            "--master-port", "--failure-grace");
+
+    private int launch(TrainConfig cfg) {
+        WorkerLauncher.Topology t = new WorkerLauncher.Topology(nprocPerNode, nnodes, nodeRank, masterAddr, masterPort);
+        List<String> original = spec.commandLine().getParseResult().originalArgs();
+        int train = original.indexOf("train");
+        List<String> args = new ArrayList<>(WorkerLauncher.workerArgs(original.subList(train + 1, original.size()), LAUNCHER_FLAGS));
+        if (name == null) {
+            // One run folder for all workers, whatever second each one starts in.
+            args.add("--name");
+            args.add(cfg.run().name());
+        }
+        return new WorkerLauncher(t, args, Duration.ofSeconds(failureGrace), System.out).run();
     }
 
     private void refuseUnsupported() {

@@ -63,7 +63,14 @@ public final class ClipLoss {
                 return ContrastiveLoss.symmetric(image.matmul(text.t()).mul(scale), text.matmul(image.t()).mul(scale), 0).moveOut();
             }
             // Image and text side by side [N, 2D]: one collective for both.
-            Tensor all = gathered(Torch.cat(List.of(image, text), 1));
+            return gather.lossOverGathered(Torch.cat(List.of(image, text), 1), List.of(image, text, scale), gatherWithGrad,
+                    (blocks, in) -> overGathered(blocks, in.get(0), in.get(1), in.get(2))).moveOut();
+        }
+    }
+
+    private Tensor overGathered(List<Tensor> blocks, Tensor image, Tensor text, Tensor scale) {
+        try (Scope s = Scope.open()) {
+            Tensor all = gathered(blocks, image.size(0), image.size(1) + text.size(1));
             Tensor allImage = all.narrow(1, 0, image.size(1));
             Tensor allText = all.narrow(1, image.size(1), text.size(1));
             if (localLoss) {
@@ -77,15 +84,14 @@ public final class ClipLoss {
     }
 
     /** Every rank's block in rank order; with local loss and no gather-with-grad all of it detached, as OpenCLIP. */
-    private Tensor gathered(Tensor local) {
-        List<Tensor> all = gather.allGather(local, gatherWithGrad);
+    private Tensor gathered(List<Tensor> all, long rows, long cols) {
         if (all.size() != gather.worldSize()) {
             throw new IllegalStateException("all_gather returned " + all.size() + " tensors for a world of " + gather.worldSize());
         }
         for (int r = 0; r < all.size(); r++) {
-            if (!Arrays.equals(all.get(r).shape(), local.shape())) {
+            if (all.get(r).size(0) != rows || all.get(r).size(1) != cols) {
                 throw new IllegalStateException("CLIP loss: rank " + r + " has features " + Arrays.toString(all.get(r).shape()) + ", rank "
-                        + gather.rank() + " " + Arrays.toString(local.shape()) + "; every rank must have the same batch size");
+                        + gather.rank() + " [" + rows + ", " + cols + "]; every rank must have the same batch size");
             }
         }
         Tensor cat = Torch.cat(all, 0);

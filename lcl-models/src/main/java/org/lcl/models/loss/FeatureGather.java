@@ -29,6 +29,24 @@ public interface FeatureGather {
      */
     List<Tensor> allGather(Tensor local, boolean withGrad);
 
+    /**
+     * loss(blocks, inputs) with blocks = every rank's {@code local} in rank order and inputs this
+     * rank's other tensors the loss reads (rows, logit scale). With {@code withGrad} the gradient
+     * of each rank's block reaches that rank's {@code local}, summed over the ranks whose losses
+     * use it (OpenCLIP's and LCL's GatherLayer). This default evaluates the loss on
+     * {@link #allGather} so autograd carries that gradient; a process group whose collective is no
+     * autograd node overrides it.
+     */
+    default Tensor lossOverGathered(Tensor local, List<Tensor> inputs, boolean withGrad, GatheredLoss loss) {
+        return loss.apply(allGather(local, withGrad), inputs);
+    }
+
+    /** A loss over gathered blocks (rank order, entry {@link #rank()} this rank's) and this rank's other inputs. */
+    @FunctionalInterface
+    interface GatheredLoss {
+        Tensor apply(List<Tensor> blocks, List<Tensor> inputs);
+    }
+
     static FeatureGather singleProcess() {
         return SingleProcessGather.INSTANCE;
     }

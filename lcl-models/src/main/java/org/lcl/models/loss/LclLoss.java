@@ -1,5 +1,7 @@
 package org.lcl.models.loss;
 
+import java.util.List;
+
 import org.lcl.models.data.tokenizer.SpecialTokens;
 import org.lcl.models.model.LclOutput;
 import org.lcl.torch.Functional;
@@ -82,9 +84,16 @@ public final class LclLoss {
             if (contrastiveWeight == 0) {
                 // Skipped on every rank alike (the weight is global), as the reference does.
                 contrastive = Torch.scalar(0.0, TensorOptions.of(ContrastiveLoss.wide(imageFeatures), imageFeatures.device()));
-            } else {
+            } else if (gather.worldSize() == 1) {
                 PaddedFeatures all = PaddedFeatures.gather(gather, imageFeatures, textFeatures, gatherWithGrad);
                 contrastive = ContrastiveLoss.local(imageFeatures, textFeatures, logitScale, all).mul(contrastiveWeight);
+            } else {
+                long[] counts = PaddedFeatures.counts(gather, imageFeatures, textFeatures);
+                Tensor pair = PaddedFeatures.localBlock(imageFeatures, textFeatures, counts);
+                long d = imageFeatures.size(1);
+                contrastive = gather.lossOverGathered(pair, List.of(imageFeatures, textFeatures, logitScale), gatherWithGrad,
+                        (blocks, in) -> ContrastiveLoss.local(in.get(0), in.get(1), in.get(2),
+                                PaddedFeatures.columns(gather, counts, d, blocks, gatherWithGrad))).mul(contrastiveWeight);
             }
             Tensor caption = generation(logits, labels).mul(generationWeight);
             Tensor total = contrastive.add(caption);

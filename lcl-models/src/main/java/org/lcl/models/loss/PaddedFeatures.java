@@ -37,6 +37,15 @@ public record PaddedFeatures(Tensor imageFeatures, Tensor textFeatures, Tensor p
      * features through the rows only). Tensors in the caller's scope.
      */
     public static PaddedFeatures gather(FeatureGather gather, Tensor imageFeatures, Tensor textFeatures, boolean withGrad) {
+        long[] counts = counts(gather, imageFeatures, textFeatures);
+        try (Scope s = Scope.open()) {
+            Tensor pair = localBlock(imageFeatures, textFeatures, counts);
+            return columns(gather, counts, imageFeatures.size(1), gather.allGather(pair, withGrad), withGrad).moveOut();
+        }
+    }
+
+    /** Every rank's pair count (one collective), checked against this rank's features [M, D]. */
+    public static long[] counts(FeatureGather gather, Tensor imageFeatures, Tensor textFeatures) {
         long m = imageFeatures.size(0);
         if (imageFeatures.dim() != 2 || textFeatures.dim() != 2 || textFeatures.size(0) != m) {
             throw new IllegalArgumentException("contrastive features must be [M, D] pairs, got image " + Arrays.toString(imageFeatures.shape())
@@ -47,17 +56,32 @@ public record PaddedFeatures(Tensor imageFeatures, Tensor textFeatures, Tensor p
             throw new IllegalStateException("gather returned counts " + Arrays.toString(counts) + " for rank " + gather.rank() + " of "
                     + gather.worldSize() + " holding " + m + " pairs");
         }
+        return counts;
+    }
+
+    /** What this rank sends: image and text side by side [max, 2D] (one collective for both), zero rows up to the largest count. */
+    public static Tensor localBlock(Tensor imageFeatures, Tensor textFeatures, long[] counts) {
         long max = Arrays.stream(counts).max().orElseThrow();
         try (Scope s = Scope.open()) {
-            // Image and text side by side [max, 2D]: one collective for both.
-            Tensor pair = padRows(Torch.cat(List.of(imageFeatures, textFeatures), 1), max);
-            Tensor all = localFirst(gather, pair, gather.allGather(pair, withGrad));
-            long d = imageFeatures.size(1);
-            Tensor images = all.narrow(1, 0, d);
-            Tensor texts = all.narrow(1, d, textFeatures.size(1));
+            return padRows(Torch.cat(List.of(imageFeatures, textFeatures), 1), max).moveOut();
+        }
+    }
+
+    /**
+     * The columns from the gathered blocks (rank order, entry rank the local block itself, whose
+     * gradient then flows directly): local first, image and text split, the padding mask.
+     * Without {@code withGrad} all detached. Tensors in the caller's scope.
+     */
+    public static PaddedFeatures columns(FeatureGather gather, long[] counts, long imageDim, List<Tensor> blocks, boolean withGrad) {
+        long max = Arrays.stream(counts).max().orElseThrow();
+        try (Scope s = Scope.open()) {
+            Tensor all = localFirst(gather, blocks);
+            Tensor local = blocks.get(gather.rank());
+            Tensor images = all.narrow(1, 0, imageDim);
+            Tensor texts = all.narrow(1, imageDim, local.size(1) - imageDim);
             List<Tensor> mask = new ArrayList<>();
             for (int r : order(gather)) {
-                mask.add(Torch.arange(0, max, 1, TensorOptions.of(DType.INT64, imageFeatures.device())).ge(counts[r]));
+                mask.add(Torch.arange(0, max, 1, TensorOptions.of(DType.INT64, local.device())).ge(counts[r]));
             }
             Tensor padded = Torch.cat(mask, 0);
             if (!withGrad) {
@@ -66,6 +90,10 @@ public record PaddedFeatures(Tensor imageFeatures, Tensor textFeatures, Tensor p
             }
             return new PaddedFeatures(images.moveOut(), texts.moveOut(), padded.moveOut());
         }
+    }
+
+    private PaddedFeatures moveOut() {
+        return new PaddedFeatures(imageFeatures.moveOut(), textFeatures.moveOut(), paddedColumns.moveOut());
     }
 
     /** Ranks in column order: this rank, then the others in rank order. */
@@ -79,14 +107,15 @@ public record PaddedFeatures(Tensor imageFeatures, Tensor textFeatures, Tensor p
         return out;
     }
 
-    /** The local block itself (not its gathered copy, whose gradient would only come back through the collective), then the others. */
-    private static Tensor localFirst(FeatureGather gather, Tensor local, List<Tensor> all) {
+    /** The blocks local first, then the others in rank order; each must have the local block's shape. */
+    private static Tensor localFirst(FeatureGather gather, List<Tensor> all) {
         if (all.size() != gather.worldSize()) {
             throw new IllegalStateException("all_gather returned " + all.size() + " tensors for a world of " + gather.worldSize());
         }
+        Tensor local = all.get(gather.rank());
         List<Tensor> blocks = new ArrayList<>();
         for (int r : order(gather)) {
-            Tensor b = r == gather.rank() ? local : all.get(r);
+            Tensor b = all.get(r);
             if (!Arrays.equals(b.shape(), local.shape())) {
                 throw new IllegalStateException("all_gather: rank " + r + " sent " + Arrays.toString(b.shape()) + ", expected "
                         + Arrays.toString(local.shape()));

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 
@@ -23,11 +24,14 @@ import org.lcl.models.model.Models;
 import org.lcl.models.train.data.Mmc4Data;
 import org.lcl.models.train.data.SyntheticData;
 import org.lcl.models.train.data.WebDatasetData;
+import org.lcl.models.train.dist.DistEnv;
+import org.lcl.models.train.dist.Distributed;
 import org.lcl.models.train.log.LossPlot;
 import org.lcl.models.train.log.MetricsJsonl;
 import org.lcl.models.train.log.ParamsFile;
 import org.lcl.models.train.log.ProgressBar;
 import org.lcl.models.train.log.RunLog;
+import org.lcl.torch.Device;
 import org.lcl.torch.Torch;
 
 /**
@@ -44,19 +48,64 @@ public final class TrainRun {
 
     private TrainRun() {}
 
-    /** Runs the training; params are the flags for params.txt. Errors before training starts throw; failures during it are logged and give exit code 1. */
+    /** c10d's default collective timeout (torch.distributed's 30 minutes). */
+    public static final Duration DEFAULT_DIST_TIMEOUT = Duration.ofMinutes(30);
+
+    /**
+     * Runs the training as this process's environment says (torchrun or SLURM variables: one rank
+     * of a c10d run; else a single process); params are the flags for params.txt. Errors before
+     * training starts throw; failures during it are logged and give exit code 1.
+     */
     public static Result run(TrainConfig cfg, Map<String, ?> params) {
+        return run(cfg, params, DistEnv.from(System.getenv()), DEFAULT_DIST_TIMEOUT);
+    }
+
+    /** One rank of env's run (or a single process), collectives giving up after distTimeout. */
+    public static Result run(TrainConfig cfg, Map<String, ?> params, DistEnv env, Duration distTimeout) {
+        if (!env.distributed()) {
+            return run(cfg, params, null);
+        }
+        Device device = Distributed.workerDevice(cfg.device(), env.localRank());
+        TrainConfig c = new TrainConfig(cfg.model(), cfg.data(), cfg.optim(), cfg.run(), device, cfg.seed());
+        try (Distributed dist = Distributed.init(env, device, distTimeout)) {
+            return run(c, params, dist);
+        }
+    }
+
+    private static Result run(TrainConfig cfg, Map<String, ?> params, Distributed dist) {
         ModelConfig modelCfg = ModelConfigs.resolve(cfg.model());
         RunFolder folder = RunFolder.of(cfg.run().logs(), cfg.run().name());
         boolean resumeLatest = "latest".equals(cfg.run().resume());
-        folder.create(resumeLatest);
-        try (RunLog log = RunLog.open(folder.outLog(), System.out, cfg.run().progressBar() && ProgressBar.stdoutIsTerminal(),
-                java.time.Clock.systemDefaultZone());
-             MetricsJsonl metrics = MetricsJsonl.open(folder.metrics())) {
-            ParamsFile.write(folder.paramsFile(), params);
-            log.info("Running with a single process. Device " + cfg.device() + ".");
-            log.info("Params: " + folder.paramsFile());
-            Optional<Path> resumeFrom = resumeCheckpoint(cfg, folder, log);
+        int rank = dist == null ? 0 : dist.env().rank();
+        int world = dist == null ? 1 : dist.env().worldSize();
+        // Only rank 0 speaks: the others log to a scratch folder, removed at the end.
+        Path scratch = rank == 0 ? null : scratch(rank);
+        if (rank == 0) {
+            folder.create(resumeLatest);
+        }
+        try (RunLog log = rank == 0
+                ? RunLog.open(folder.outLog(), System.out, cfg.run().progressBar() && ProgressBar.stdoutIsTerminal(),
+                        java.time.Clock.systemDefaultZone())
+                : RunLog.open(scratch.resolve("out.log"), new java.io.PrintStream(java.io.OutputStream.nullOutputStream()), false,
+                        java.time.Clock.systemDefaultZone());
+             MetricsJsonl metrics = MetricsJsonl.open(rank == 0 ? folder.metrics() : scratch.resolve("metrics.jsonl"))) {
+            Optional<Path> resumeFrom;
+            if (rank == 0) {
+                ParamsFile.write(folder.paramsFile(), params);
+                log.info(dist == null ? "Running with a single process. Device " + cfg.device() + "."
+                        : "Running in distributed mode with multiple processes (" + dist.group().backend().name().toLowerCase(java.util.Locale.ROOT)
+                                + ", " + dist.env().source() + " environment). Device: " + cfg.device() + ". Process (global: 0, local "
+                                + dist.env().localRank() + "), total " + world + ".");
+                log.info("Params: " + folder.paramsFile());
+                resumeFrom = resumeCheckpoint(cfg, folder, log);
+                if (dist != null) {
+                    // Every rank resumes from the checkpoint rank 0 chose.
+                    dist.store().set("lcl/resume", resumeFrom.map(Path::toString).orElse(""));
+                }
+            } else {
+                String chosen = dist.store().getString("lcl/resume");
+                resumeFrom = chosen.isEmpty() ? Optional.empty() : Optional.of(Path.of(chosen));
+            }
             Torch.manualSeed(cfg.seed());
             Tokenizer tokenizer = Tokenizers.create(cfg.data().tokenizer(), cfg.data().vocab());
             checkTokenizer(modelCfg, tokenizer, cfg);
@@ -67,14 +116,15 @@ public final class TrainRun {
                     Checkpoints.loadInto(model, cfg.run().pretrained(), true);
                     log.info("Loaded pretrained weights from " + cfg.run().pretrained());
                 }
-                TrainData data = data(cfg, modelCfg, tokenizer);
+                TrainData data = data(cfg, modelCfg, tokenizer, rank, world);
                 log.info("Data: " + cfg.data().datasetType() + ", " + data.numSamples() + " samples per epoch, "
                         + data.numBatches() + " batches of " + cfg.data().batchSize());
-                Objective objective = objective(cfg, model);
-                TrainLogger logger = new TrainLogger(log, metrics, cfg.run().logEveryNSteps(), 1);
+                Objective objective = objective(cfg, dist, log);
+                TrainLogger logger = new TrainLogger(log, metrics, cfg.run().logEveryNSteps(), world);
                 Path last = null;
                 long nonFinite;
-                try (Trainer trainer = new Trainer(cfg, model, objective, data, folder, logger)) {
+                try (Trainer trainer = new Trainer(cfg, model, objective, data, folder, logger,
+                        dist == null ? DataParallel.none() : dist.dataParallel())) {
                     if (resumeFrom.isPresent()) {
                         trainer.resume(resumeFrom.get());
                     }
@@ -84,18 +134,46 @@ public final class TrainRun {
                         trainer.fit();
                     } catch (NonFiniteLossException e) {
                         log.error("training stopped: " + e.getMessage());
-                        return new Result(folder, null, plot(folder, log), trainer.nonFiniteSteps(), 1);
+                        return new Result(folder, null, rank == 0 ? plot(folder, log) : null, trainer.nonFiniteSteps(), 1);
                     }
                     nonFinite = trainer.nonFiniteSteps();
+                    if (dist != null) {
+                        long steps = trainer.stepsPerEpoch() * (cfg.optim().epochs() - trainer.startEpoch());
+                        log.info(String.format(java.util.Locale.ROOT, "Gradient all-reduce: %.2f ms per optimiser step (rank 0, %d steps; "
+                                + "after backward, not overlapped with it)", dist.dataParallel().communicationNanos() / 1e6 / Math.max(1, steps), steps));
+                    }
                     last = folder.findLatestCheckpoint().orElse(null);
                 }
-                Path plot = plot(folder, log);
+                Path plot = rank == 0 ? plot(folder, log) : null;
                 log.info("Finished: " + cfg.optim().epochs() + " epochs; checkpoints in " + folder.checkpoints()
                         + (plot != null ? "; loss plot " + plot : ""));
                 return new Result(folder, last, plot, nonFinite, 0);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("run folder " + folder.root() + ": " + e.getMessage(), e);
+        } finally {
+            if (scratch != null) {
+                deleteScratch(scratch);
+            }
+        }
+    }
+
+    private static Path scratch(int rank) {
+        try {
+            return Files.createTempDirectory("lcl-train-rank" + rank + "-");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a scratch folder for rank " + rank, e);
+        }
+    }
+
+    private static void deleteScratch(Path dir) {
+        try (var files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+                Files.deleteIfExists(f);
+            }
+            Files.deleteIfExists(dir);
+        } catch (IOException e) {
+            // A leftover scratch file in the temp folder is harmless.
         }
     }
 
@@ -129,7 +207,7 @@ public final class TrainRun {
         }
     }
 
-    private static TrainData data(TrainConfig cfg, ModelConfig modelCfg, Tokenizer tokenizer) {
+    private static TrainData data(TrainConfig cfg, ModelConfig modelCfg, Tokenizer tokenizer, int rank, int world) {
         TrainConfig.DataOptions d = cfg.data();
         int ctx = d.interleavedContextLength() != null ? d.interleavedContextLength() : modelCfg.textCfg().contextLength();
         int n = d.numImgToken() != null ? d.numImgToken() : modelCfg.visionCfg().numPatches();
@@ -153,7 +231,7 @@ public final class TrainRun {
                     throw new IllegalArgumentException("--dataset-type synthetic needs --train-num-samples");
                 }
                 yield new SyntheticData(new InterleavedWrapper(tokenizer, ctx, n, d.imgFirstProb()), d.batchSize(),
-                        d.trainNumSamples(), imageSize, cfg.seed());
+                        d.trainNumSamples(), imageSize, cfg.seed(), world);
             }
             case "webdataset" -> {
                 if (!d.useInterleavedWrapper()) {
@@ -162,19 +240,24 @@ public final class TrainRun {
                 }
                 WebDatasetConfig wc = WebDatasetConfig.builder(d.trainData()).upsamplingFactors(d.upsamplingFactors())
                         .trainNumSamples(d.trainNumSamples()).resampled(d.resampled()).batchSize(d.batchSize())
-                        .worldSize(1).workers(workers).seed(cfg.seed()).build();
+                        .worldSize(world).workers(workers).seed(cfg.seed()).build();
                 yield new WebDatasetData(WebDataset.open(wc), new InterleavedWrapper(tokenizer, ctx, n, d.imgFirstProb()),
-                        ImageTransform.train(imageSize), 0);
+                        ImageTransform.train(imageSize), rank);
             }
-            case "mmc4" -> Mmc4Data.create(cfg, tokenizer, ctx, n, imageSize, 0, 1);
+            case "mmc4" -> Mmc4Data.create(cfg, tokenizer, ctx, n, imageSize, rank, world);
             default -> throw new IllegalArgumentException("unknown --dataset-type " + d.datasetType());
         };
     }
 
-    private static Objective objective(TrainConfig cfg, ImageTextModel model) {
+    private static Objective objective(TrainConfig cfg, Distributed dist, RunLog log) {
+        double wCon = cfg.optim().lclContrastiveLossWeight();
+        double wGen = cfg.optim().lclGenerationLossWeight();
         // Without --gather-with-grad the reference's loss detaches the gathered columns, even in one process.
-        return new LclObjective(new LclLoss(cfg.optim().lclContrastiveLossWeight(), cfg.optim().lclGenerationLossWeight(),
-                FeatureGather.singleProcess(), cfg.optim().gatherWithGrad()));
+        if (!cfg.optim().gatherWithGrad()) {
+            log.warning("without --gather-with-grad the contrastive logits' columns are detached (the reference's behaviour)");
+        }
+        FeatureGather gather = dist == null ? FeatureGather.singleProcess() : dist.gather();
+        return new LclObjective(new LclLoss(wCon, wGen, gather, cfg.optim().gatherWithGrad()));
     }
 
     private static Path plot(RunFolder folder, RunLog log) {

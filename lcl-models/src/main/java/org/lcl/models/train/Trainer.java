@@ -52,12 +52,26 @@ public final class Trainer implements AutoCloseable {
     private final Device device;
     private final DType inputDtype;
     private final DType autocastDtype;
+    private final DataParallel dp;
+    private boolean unusedReported;
     private int startEpoch;
     private long nonFiniteSteps;
     private int consecutiveNonFinite;
 
     public Trainer(TrainConfig cfg, ImageTextModel model, Objective objective, TrainData data, RunFolder folder,
                    TrainListener listener) {
+        this(cfg, model, objective, data, folder, listener, DataParallel.none());
+    }
+
+    /**
+     * One rank of a data-parallel run: rank 0's parameters and buffers are broadcast now, the
+     * gradients averaged over the ranks before every optimiser step (once per step, after the
+     * last micro-batch of --accum-freq), non-finite losses skipped on every rank alike, and only
+     * rank 0 writes checkpoints.
+     */
+    public Trainer(TrainConfig cfg, ImageTextModel model, Objective objective, TrainData data, RunFolder folder,
+                   TrainListener listener, DataParallel dp) {
+        this.dp = Objects.requireNonNull(dp, "dp");
         this.cfg = Objects.requireNonNull(cfg, "cfg");
         this.model = Objects.requireNonNull(model, "model");
         this.objective = Objects.requireNonNull(objective, "objective");
@@ -86,6 +100,7 @@ public final class Trainer implements AutoCloseable {
         if (o.gradCheckpointing()) {
             model.setGradCheckpointing(true);
         }
+        dp.broadcastFromRankZero(new ArrayList<>(model.stateDict().values()));
         if (p.autocastDtype() == DType.FLOAT16 && device.type() == Device.Type.CPU) {
             this.listener.warning("--precision amp on CPU: fp16 autocast is CUDA-only in libtorch 1.13, so the forward runs in fp32 "
                     + "(the loss scaler still runs)");
@@ -148,7 +163,7 @@ public final class Trainer implements AutoCloseable {
         for (int epoch = startEpoch; epoch < cfg.optim().epochs(); epoch++) {
             trainOneEpoch(epoch);
             int completed = epoch + 1;
-            listener.onEpochEnd(completed, saveCheckpoints(completed));
+            listener.onEpochEnd(completed, dp.rank() == 0 ? saveCheckpoints(completed) : List.of());
         }
     }
 
@@ -190,10 +205,11 @@ public final class Trainer implements AutoCloseable {
             }
             Map<String, Double> values = values(losses);
             double total = losses.total().item();
-            if (!Double.isFinite(total)) {
+            if (dp.anyRank(!Double.isFinite(total))) {
                 return nonFinite(values, total, dataNanos, "loss");
             }
             backward(losses.total());
+            averageGradients();
             return new StepResult(values, total, optimizerStep(values, total), dataNanos);
         }
     }
@@ -226,13 +242,14 @@ public final class Trainer implements AutoCloseable {
                     if (j == 0) {
                         values = values(losses);
                         total = losses.total().item();
-                        if (!Double.isFinite(total)) {
+                        if (dp.anyRank(!Double.isFinite(total))) {
                             return nonFinite(values, total, dataNanos, "loss");
                         }
                     }
                     backward(losses.total());
                 }
             }
+            averageGradients();
             return new StepResult(values, total, optimizerStep(values, total), dataNanos);
         }
     }
@@ -254,6 +271,18 @@ public final class Trainer implements AutoCloseable {
 
     private void backward(Tensor total) {
         (scaler != null ? scaler.scale(total) : total).backward();
+    }
+
+    /** Across ranks (nothing in one process); reports parameters no rank's graph used, once. */
+    private void averageGradients() {
+        List<Integer> unused = dp.averageGradients(params);
+        if (!unused.isEmpty() && !unusedReported) {
+            unusedReported = true;
+            Map<Tensor, String> names = new java.util.IdentityHashMap<>();
+            model.namedParameters().forEach((k, v) -> names.put(v, k));
+            List<String> which = unused.stream().map(i -> names.getOrDefault(params.get(i), "#" + i)).toList();
+            listener.warning(which.size() + " parameter(s) received no gradient on any rank and are not updated: " + which);
+        }
     }
 
     /** Clip, step (unless the scaler finds inf/NaN gradients), clamp logit_scale. */

@@ -30,12 +30,18 @@ public final class SyntheticData implements TrainData {
     private final int contextLength;
 
     public SyntheticData(InterleavedWrapper wrapper, int batchSize, long numSamples, int imageSize, long seed) {
-        if (numSamples < batchSize) {
-            throw new IllegalArgumentException("--train-num-samples " + numSamples + " is less than one batch of " + batchSize);
+        this(wrapper, batchSize, numSamples, imageSize, seed, 1);
+    }
+
+    /** One rank of worldSize: numSamples is the epoch over all ranks (as OpenCLIP's DistributedSampler splits it). */
+    public SyntheticData(InterleavedWrapper wrapper, int batchSize, long numSamples, int imageSize, long seed, int worldSize) {
+        if (numSamples < (long) batchSize * worldSize) {
+            throw new IllegalArgumentException("--train-num-samples " + numSamples + " is less than one batch of " + batchSize
+                    + (worldSize > 1 ? " on each of " + worldSize + " processes" : ""));
         }
         this.batchSize = batchSize;
         this.numSamples = numSamples;
-        this.numBatches = numSamples / batchSize;
+        this.numBatches = numSamples / ((long) batchSize * worldSize);
         this.imageSize = imageSize;
         this.contextLength = wrapper.contextLength();
         Rng rng = new Rng(Rng.mix(0x53594E54L, seed));
