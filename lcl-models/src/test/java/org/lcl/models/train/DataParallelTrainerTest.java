@@ -149,4 +149,36 @@ class DataParallelTrainerTest {
         System.out.printf("accum %d: largest parameter difference to one process %.3g%n", accum, worst);
         assertTrue(worst <= 1e-5, "parameters differ from one process by " + worst);
     }
+
+    /**
+     * One scope per step across ranks too: two Gloo ranks (gather-with-grad, bucketed
+     * all-reduce) for 500 steps, the process's RSS at step 500 within a bound of step 100's.
+     */
+    @org.junit.jupiter.api.Test
+    void nativeMemoryDoesNotGrowOverStepsAcrossRanks(@TempDir Path dir) throws Exception {
+        int steps = 500;
+        long[][] rss = new long[2][steps];
+        ThreadRanks.run(2, pg -> {
+            BucketedAllReduce all = new BucketedAllReduce(pg, 25L << 20);
+            FeatureGather gather = new C10dFeatureGather(pg, Device.CPU);
+            String name = "mem" + pg.rank();
+            TrainListener probe = new TrainListener() {
+                @Override
+                public void onStep(StepReport r) {
+                    rss[pg.rank()][(int) r.batchCount() - 1] = TrainerTest.rssKb();
+                }
+            };
+            try (ImageTextModel m = model(5);
+                 Trainer t = new Trainer(TrainFixtures.config(dir, name, 1, B, 2L * B * steps, 1e-4, 1, Precision.FP32), m,
+                         new LclObjective(new LclLoss(0.1, 1.0, gather, true)), TrainFixtures.synthetic(B, (long) B * steps, pg.rank()),
+                         folder(dir, name), probe, all)) {
+                t.trainOneEpoch(0);
+            }
+            return null;
+        });
+        long warm = rss[0][99];
+        long end = rss[0][steps - 1];
+        System.out.printf("two ranks RSS: step 100 %d MiB, step %d %d MiB%n", warm / 1024, steps, end / 1024);
+        assertTrue(end - warm < 32 * 1024, "RSS grew by " + (end - warm) / 1024 + " MiB over " + (steps - 100) + " steps");
+    }
 }
