@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** Entry point of {@code scripts/lcl}. */
 @Command(name = "lcl", mixinStandardHelpOptions = true, version = "lcl 0.1.0",
         description = "Latent Compression Learning on libtorch, from Java.",
-        subcommands = {InfoCommand.class, ModelInfoCommand.class, DataCommand.class, TokenizeCommand.class, ExportCommand.class, TrainCommand.class, EvalCommand.class, CompareCommand.class,
+        subcommands = {InfoCommand.class, ModelInfoCommand.class, DataCommand.class, TokenizeCommand.class, ExportCommand.class, TrainCommand.class, EvalCommand.class, CompareCommand.class, PlotCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -232,6 +232,26 @@ class TrainerTest {
         }
     }
 
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(value = Precision.class, names = {"AMP_BF16", "PURE_BF16", "AMP"})
+    void otherPrecisionsTrain(Precision precision, @TempDir Path dir) throws Exception {
+        TrainConfig cfg = TrainFixtures.config(dir, "p", 1, 4, 4 * 12, 2e-3, 1, precision);
+        Recorder rec = new Recorder();
+        Torch.manualSeed(0);
+        try (ImageTextModel m = Models.create(TrainFixtures.MODEL, Device.CPU, precision.modelDtype());
+             Trainer t = new Trainer(cfg, m, lcl(), TrainFixtures.synthetic(4, 48, 0), folder(dir, "p"), rec)) {
+            t.fit();
+            assertEquals(precision.modelDtype(), m.namedParameters().get("visual.conv1.weight").dtype());
+            assertEquals(precision == Precision.AMP, t.scaler() != null);
+        }
+        assertEquals(12, rec.steps.size());
+        rec.steps.forEach(s -> assertTrue(Double.isFinite(s.total()) && s.stepped(), "step " + s.step() + ": " + s.total()));
+        assertTrue(rec.totals().get(11) < rec.totals().get(0), precision + ": loss did not fall " + rec.totals());
+        if (precision == Precision.AMP) {
+            assertEquals(65536.0, rec.steps.get(0).lossScale());
+        }
+    }
+
     @Test
     void anExistingRunIsRefusedUnlessResuming(@TempDir Path dir) throws IOException {
         RunFolder f = folder(dir, "x");
