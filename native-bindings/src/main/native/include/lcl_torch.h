@@ -25,6 +25,8 @@ typedef int32_t lcl_status;
 typedef struct lcl_tensor lcl_tensor;
 typedef struct lcl_store lcl_store;
 typedef struct lcl_process_group lcl_process_group;
+typedef struct lcl_grad_hook lcl_grad_hook;
+typedef struct lcl_work lcl_work;
 
 /* ---- errors and library information ------------------------------------------------ */
 const char *lcl_last_error(void);
@@ -304,6 +306,18 @@ lcl_status lcl_checkpoint(lcl_forward_fn fn, void *ctx, lcl_tensor *input, lcl_t
 /* Sets the calling thread's last error (for callbacks reporting a failure). */
 lcl_status lcl_set_error(const char *message);
 
+/* Calls fn(ctx) each time backward has accumulated a gradient into the leaf t (a post hook of
+ * t's AccumulateGrad node: t's .grad already holds the new value). fn runs on the thread that
+ * executes that part of backward (on CPU, the thread calling backward) and returns 0, or
+ * non-zero after lcl_set_error, which fails the backward with that message. The handle keeps
+ * t's gradient accumulator alive (so graphs built later, checkpoint recomputation included,
+ * reach the same hook) until lcl_grad_hook_remove, which unregisters the hook and frees the
+ * handle. t must be a leaf that requires grad. */
+typedef lcl_status (*lcl_hook_fn)(void *ctx);
+lcl_status lcl_tensor_register_grad_accumulated_hook(lcl_tensor *t, lcl_hook_fn fn, void *ctx,
+                                                     lcl_grad_hook **out);
+lcl_status lcl_grad_hook_remove(lcl_grad_hook *h);
+
 /* One AdamW step (torch.optim.AdamW, single-tensor form) over count parameters that have a
  * gradient: steps[i] is the parameter's step count after this update (>= 1). Runs under
  * no-grad. Parameters without a gradient are skipped. */
@@ -352,6 +366,14 @@ lcl_status lcl_process_group_create(lcl_store *store, int32_t backend, int32_t r
 lcl_status lcl_pg_allreduce(lcl_process_group *pg, lcl_tensor *const *tensors, int64_t count,
                             int32_t reduce_op);
 /* outs receives world_size new tensors shaped like t (rank order). */
+/* lcl_pg_allreduce started without waiting: the tensors must not be used (nor freed by
+ * their owner before lcl_work_wait returns; the work holds references) until lcl_work_wait. */
+lcl_status lcl_pg_allreduce_async(lcl_process_group *pg, lcl_tensor *const *tensors,
+                                  int64_t count, int32_t reduce_op, lcl_work **out);
+/* Waits for the collective (and, for avg, divides); later calls return at once. */
+lcl_status lcl_work_wait(lcl_work *w);
+/* Frees the work, waiting for it first when nobody has (reporting its failure, if any). */
+lcl_status lcl_work_free(lcl_work *w);
 lcl_status lcl_pg_allgather(lcl_process_group *pg, lcl_tensor *t, lcl_tensor **outs,
                             int64_t capacity);
 lcl_status lcl_pg_broadcast(lcl_process_group *pg, lcl_tensor *const *tensors, int64_t count,

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <functional>
 
 #include "common.h"
 
@@ -33,6 +34,22 @@ struct lcl_process_group {
         }
 #endif
         f(*gloo);
+    }
+};
+
+// Collectives started and not yet waited for; each wait is type-erased because the work type
+// is ProcessGroup::Work in 1.13 and c10d::Work in 2.x.
+struct lcl_work {
+    std::vector<std::function<void()>> waits;
+    std::vector<at::Tensor> divide;  // avg: divided by size once the sum has arrived
+    int size = 1;
+    bool done = false;
+
+    void wait() {
+        if (done) return;
+        done = true;
+        for (auto &w : waits) w();
+        for (auto &t : divide) t.div_(size);
     }
 };
 
@@ -140,27 +157,60 @@ LCL_API lcl_status lcl_process_group_create(lcl_store *store, int32_t backend, i
     });
 }
 
+namespace {
+
+void check_avg(const std::vector<at::Tensor> &ts, int32_t op) {
+    if (op != 1) return;
+    for (auto &t : ts) {
+        if (!at::isFloatingType(t.scalar_type())) {
+            throw std::invalid_argument("allreduce avg needs floating-point tensors, got " +
+                                        std::string(c10::toString(t.scalar_type())));
+        }
+    }
+}
+
+// Starts one collective per tensor (c10d reads a tensor list as replicas of one tensor on
+// several devices).
+std::unique_ptr<lcl_work> start_allreduce(lcl_process_group *g, std::vector<at::Tensor> ts, int32_t op) {
+    check_avg(ts, op);
+    c10d::AllreduceOptions o;
+    o.reduceOp = reduce_op(op);
+    auto w = std::make_unique<lcl_work>();
+    w->size = g->size;
+    g->with([&](auto &b) {
+        for (auto &t : ts) {
+            std::vector<at::Tensor> one{t};
+            auto work = b.allreduce(one, o);
+            w->waits.push_back([work] { work->wait(); });
+        }
+    });
+    if (op == 1) w->divide = std::move(ts);
+    return w;
+}
+
+}  // namespace
+
 LCL_API lcl_status lcl_pg_allreduce(lcl_process_group *pg, lcl_tensor *const *tensors, int64_t count,
                                     int32_t op) {
+    return guard([&] { start_allreduce(group_of(pg), refs(tensors, count), op)->wait(); });
+}
+
+LCL_API lcl_status lcl_pg_allreduce_async(lcl_process_group *pg, lcl_tensor *const *tensors, int64_t count,
+                                          int32_t op, lcl_work **out) {
+    return guard([&] { *out = start_allreduce(group_of(pg), refs(tensors, count), op).release(); });
+}
+
+LCL_API lcl_status lcl_work_wait(lcl_work *w) {
     return guard([&] {
-        auto g = group_of(pg);
-        auto ts = refs(tensors, count);
-        if (op == 1) {
-            for (auto &t : ts) {
-                if (!at::isFloatingType(t.scalar_type())) {
-                    throw std::invalid_argument("allreduce avg needs floating-point tensors, got " +
-                                                std::string(c10::toString(t.scalar_type())));
-                }
-            }
-        }
-        c10d::AllreduceOptions o;
-        o.reduceOp = reduce_op(op);
-        // c10d reads a tensor list as replicas of one tensor on several devices: one collective
-        // per tensor, all started before waiting.
-        g->with([&](auto &b) { wait_all(ts, [&](std::vector<at::Tensor> &one) { return b.allreduce(one, o); }); });
-        if (op == 1) {
-            for (auto &t : ts) t.div_(g->size);
-        }
+        if (w == nullptr) throw std::invalid_argument("work handle is null");
+        w->wait();
+    });
+}
+
+LCL_API lcl_status lcl_work_free(lcl_work *w) {
+    return guard([&] {
+        std::unique_ptr<lcl_work> owned(w);
+        if (owned) owned->wait();
     });
 }
 

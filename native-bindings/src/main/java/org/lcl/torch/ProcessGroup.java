@@ -4,6 +4,7 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
 import static org.lcl.torch.ThreadState.check;
 import static org.lcl.torch.ffi.lcl_torch_h.lcl_pg_allgather;
 import static org.lcl.torch.ffi.lcl_torch_h.lcl_pg_allreduce;
+import static org.lcl.torch.ffi.lcl_torch_h.lcl_pg_allreduce_async;
 import static org.lcl.torch.ffi.lcl_torch_h.lcl_pg_barrier;
 import static org.lcl.torch.ffi.lcl_torch_h.lcl_pg_broadcast;
 import static org.lcl.torch.ffi.lcl_torch_h.lcl_process_group_create;
@@ -102,6 +103,20 @@ public final class ProcessGroup implements AutoCloseable {
 
     public void allReduce(ReduceOp op, Tensor... tensors) {
         allReduce(op, List.of(tensors));
+    }
+
+    /**
+     * all_reduce of each tensor on its own, in place, started without waiting (async_op=True):
+     * the tensors hold the result after {@link Work#await()}. Ranks must start their
+     * collectives in the same order.
+     */
+    public Work allReduceAsync(ReduceOp op, List<Tensor> tensors) {
+        String what = "all_reduce " + op.name().toLowerCase(java.util.Locale.ROOT) + " (async)";
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment out = a.allocate(ADDRESS);
+            check(lcl_pg_allreduce_async(handle(), handles(a, tensors), tensors.size(), op.ordinal(), out), what);
+            return new Work(out.get(ADDRESS, 0), what);
+        }
     }
 
     /** all_gather: every rank's t (same shape everywhere), in rank order, as new tensors in the current scope. */

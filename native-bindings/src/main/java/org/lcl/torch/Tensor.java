@@ -1106,6 +1106,14 @@ public final class Tensor implements AutoCloseable {
         return s.take0OrNull();
     }
 
+    /**
+     * Runs callback each time backward has accumulated a gradient into this leaf (after
+     * {@link #grad()} holds it); close the returned hook to remove it. See {@link GradHook}.
+     */
+    public GradHook registerGradAccumulatedHook(Runnable callback) {
+        return new GradHook(this, callback);
+    }
+
     /** Replaces the gradient; null clears it. */
     public Tensor setGrad(Tensor grad) {
         check(lcl_set_grad(handle(), grad == null ? MemorySegment.NULL : grad.handle()), "set_grad");

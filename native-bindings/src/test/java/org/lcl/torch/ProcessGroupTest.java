@@ -70,6 +70,36 @@ class ProcessGroupTest {
     }
 
     @Test
+    void asyncAllReduceHoldsTheResultAfterAwait() throws Exception {
+        twoRanks(Duration.ofSeconds(20), (store, pg) -> {
+            int r = pg.rank();
+            Tensor a = Torch.tensor(new float[] {r + 1, 10 * (r + 1)});
+            Tensor b = Torch.full(r + 1.0, 3);
+            Tensor c = Torch.tensor(new float[] {2 * r, 4});
+            // two works in flight at once, awaited in the reverse order of their start
+            try (Work first = pg.allReduceAsync(ProcessGroup.ReduceOp.SUM, List.of(a, b));
+                 Work second = pg.allReduceAsync(ProcessGroup.ReduceOp.AVG, List.of(c))) {
+                second.await();
+                first.await();
+                first.await(); // a second wait returns at once and does not divide again
+                second.await();
+            }
+            assertArrayEquals(new float[] {3, 30}, a.toFloatArray());
+            assertArrayEquals(new float[] {3, 3, 3}, b.toFloatArray());
+            assertArrayEquals(new float[] {1, 4}, c.toFloatArray());
+            // closing without awaiting still completes the collective
+            Tensor d = Torch.tensor(new float[] {r});
+            pg.allReduceAsync(ProcessGroup.ReduceOp.MAX, List.of(d)).close();
+            assertArrayEquals(new float[] {1}, d.toFloatArray());
+            Work closed = pg.allReduceAsync(ProcessGroup.ReduceOp.SUM, List.of(d));
+            closed.close();
+            assertThrows(IllegalStateException.class, closed::await);
+            assertThrows(TorchException.class,
+                    () -> pg.allReduceAsync(ProcessGroup.ReduceOp.AVG, List.of(Torch.tensor(new long[] {1}, 1))).close());
+        });
+    }
+
+    @Test
     void collectivesAndStore() throws Exception {
         twoRanks(Duration.ofSeconds(20), (store, pg) -> {
             int r = pg.rank();

@@ -10380,6 +10380,129 @@ public class lcl_torch_h {
         }
     }
 
+    private static class lcl_tensor_register_grad_accumulated_hook {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lcl_torch_h.C_INT,
+            lcl_torch_h.C_POINTER,
+            lcl_torch_h.C_POINTER,
+            lcl_torch_h.C_POINTER,
+            lcl_torch_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = lcl_torch_h.findOrThrow("lcl_tensor_register_grad_accumulated_hook");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * lcl_status lcl_tensor_register_grad_accumulated_hook(lcl_tensor *t, lcl_hook_fn fn, void *ctx, lcl_grad_hook **out)
+     * }
+     */
+    public static FunctionDescriptor lcl_tensor_register_grad_accumulated_hook$descriptor() {
+        return lcl_tensor_register_grad_accumulated_hook.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * lcl_status lcl_tensor_register_grad_accumulated_hook(lcl_tensor *t, lcl_hook_fn fn, void *ctx, lcl_grad_hook **out)
+     * }
+     */
+    public static MethodHandle lcl_tensor_register_grad_accumulated_hook$handle() {
+        return lcl_tensor_register_grad_accumulated_hook.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * lcl_status lcl_tensor_register_grad_accumulated_hook(lcl_tensor *t, lcl_hook_fn fn, void *ctx, lcl_grad_hook **out)
+     * }
+     */
+    public static MemorySegment lcl_tensor_register_grad_accumulated_hook$address() {
+        return lcl_tensor_register_grad_accumulated_hook.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * lcl_status lcl_tensor_register_grad_accumulated_hook(lcl_tensor *t, lcl_hook_fn fn, void *ctx, lcl_grad_hook **out)
+     * }
+     */
+    public static int lcl_tensor_register_grad_accumulated_hook(MemorySegment t, MemorySegment fn, MemorySegment ctx, MemorySegment out) {
+        var mh$ = lcl_tensor_register_grad_accumulated_hook.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("lcl_tensor_register_grad_accumulated_hook", t, fn, ctx, out);
+            }
+            return (int) mh$.invokeExact(t, fn, ctx, out);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class lcl_grad_hook_remove {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lcl_torch_h.C_INT,
+            lcl_torch_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = lcl_torch_h.findOrThrow("lcl_grad_hook_remove");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * lcl_status lcl_grad_hook_remove(lcl_grad_hook *h)
+     * }
+     */
+    public static FunctionDescriptor lcl_grad_hook_remove$descriptor() {
+        return lcl_grad_hook_remove.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * lcl_status lcl_grad_hook_remove(lcl_grad_hook *h)
+     * }
+     */
+    public static MethodHandle lcl_grad_hook_remove$handle() {
+        return lcl_grad_hook_remove.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * lcl_status lcl_grad_hook_remove(lcl_grad_hook *h)
+     * }
+     */
+    public static MemorySegment lcl_grad_hook_remove$address() {
+        return lcl_grad_hook_remove.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * lcl_status lcl_grad_hook_remove(lcl_grad_hook *h)
+     * }
+     */
+    public static int lcl_grad_hook_remove(MemorySegment h) {
+        var mh$ = lcl_grad_hook_remove.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("lcl_grad_hook_remove", h);
+            }
+            return (int) mh$.invokeExact(h);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class lcl_adamw_step_ {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             lcl_torch_h.C_INT,
@@ -11970,6 +12093,190 @@ public class lcl_torch_h {
                 traceDowncall("lcl_pg_allreduce", pg, tensors, count, reduce_op);
             }
             return (int) mh$.invokeExact(pg, tensors, count, reduce_op);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class lcl_pg_allreduce_async {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lcl_torch_h.C_INT,
+            lcl_torch_h.C_POINTER,
+            lcl_torch_h.C_POINTER,
+            lcl_torch_h.C_LONG,
+            lcl_torch_h.C_INT,
+            lcl_torch_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = lcl_torch_h.findOrThrow("lcl_pg_allreduce_async");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * lcl_status lcl_pg_allreduce_async(lcl_process_group *pg, lcl_tensor *const *tensors, int64_t count, int32_t reduce_op, lcl_work **out)
+     * }
+     */
+    public static FunctionDescriptor lcl_pg_allreduce_async$descriptor() {
+        return lcl_pg_allreduce_async.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * lcl_status lcl_pg_allreduce_async(lcl_process_group *pg, lcl_tensor *const *tensors, int64_t count, int32_t reduce_op, lcl_work **out)
+     * }
+     */
+    public static MethodHandle lcl_pg_allreduce_async$handle() {
+        return lcl_pg_allreduce_async.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * lcl_status lcl_pg_allreduce_async(lcl_process_group *pg, lcl_tensor *const *tensors, int64_t count, int32_t reduce_op, lcl_work **out)
+     * }
+     */
+    public static MemorySegment lcl_pg_allreduce_async$address() {
+        return lcl_pg_allreduce_async.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * lcl_status lcl_pg_allreduce_async(lcl_process_group *pg, lcl_tensor *const *tensors, int64_t count, int32_t reduce_op, lcl_work **out)
+     * }
+     */
+    public static int lcl_pg_allreduce_async(MemorySegment pg, MemorySegment tensors, long count, int reduce_op, MemorySegment out) {
+        var mh$ = lcl_pg_allreduce_async.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("lcl_pg_allreduce_async", pg, tensors, count, reduce_op, out);
+            }
+            return (int) mh$.invokeExact(pg, tensors, count, reduce_op, out);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class lcl_work_wait {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lcl_torch_h.C_INT,
+            lcl_torch_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = lcl_torch_h.findOrThrow("lcl_work_wait");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * lcl_status lcl_work_wait(lcl_work *w)
+     * }
+     */
+    public static FunctionDescriptor lcl_work_wait$descriptor() {
+        return lcl_work_wait.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * lcl_status lcl_work_wait(lcl_work *w)
+     * }
+     */
+    public static MethodHandle lcl_work_wait$handle() {
+        return lcl_work_wait.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * lcl_status lcl_work_wait(lcl_work *w)
+     * }
+     */
+    public static MemorySegment lcl_work_wait$address() {
+        return lcl_work_wait.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * lcl_status lcl_work_wait(lcl_work *w)
+     * }
+     */
+    public static int lcl_work_wait(MemorySegment w) {
+        var mh$ = lcl_work_wait.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("lcl_work_wait", w);
+            }
+            return (int) mh$.invokeExact(w);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class lcl_work_free {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lcl_torch_h.C_INT,
+            lcl_torch_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = lcl_torch_h.findOrThrow("lcl_work_free");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * lcl_status lcl_work_free(lcl_work *w)
+     * }
+     */
+    public static FunctionDescriptor lcl_work_free$descriptor() {
+        return lcl_work_free.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * lcl_status lcl_work_free(lcl_work *w)
+     * }
+     */
+    public static MethodHandle lcl_work_free$handle() {
+        return lcl_work_free.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * lcl_status lcl_work_free(lcl_work *w)
+     * }
+     */
+    public static MemorySegment lcl_work_free$address() {
+        return lcl_work_free.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * lcl_status lcl_work_free(lcl_work *w)
+     * }
+     */
+    public static int lcl_work_free(MemorySegment w) {
+        var mh$ = lcl_work_free.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("lcl_work_free", w);
+            }
+            return (int) mh$.invokeExact(w);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {

@@ -1,0 +1,70 @@
+package org.lcl.torch;
+
+import static org.lcl.torch.ThreadState.check;
+import static org.lcl.torch.ffi.lcl_torch_h.lcl_grad_hook_remove;
+import static org.lcl.torch.ffi.lcl_torch_h.lcl_set_error;
+import static org.lcl.torch.ffi.lcl_torch_h.lcl_tensor_register_grad_accumulated_hook;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+import org.lcl.torch.ffi.lcl_hook_fn;
+
+/**
+ * A callback run each time backward has accumulated a gradient into a leaf (a post hook of its
+ * AccumulateGrad node, so {@link Tensor#grad()} already holds the new value). It runs on the
+ * thread executing that part of backward: on CPU the thread that called backward (verified on
+ * libtorch 1.13 by GradHookTest), on CUDA possibly libtorch's device thread. An exception in the
+ * callback does not cross into native code: it fails that backward with a {@link TorchException}
+ * carrying its message. Closing removes the hook; until then it keeps the leaf's gradient
+ * accumulator, so every graph built meanwhile reaches the hook.
+ */
+public final class GradHook implements AutoCloseable {
+
+    private final Runnable callback;
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment handle;
+    private boolean closed;
+
+    GradHook(Tensor leaf, Runnable callback) {
+        this.callback = callback;
+        try {
+            MemorySegment stub = lcl_hook_fn.allocate(this::call, arena);
+            ThreadState s = ThreadState.current();
+            check(lcl_tensor_register_grad_accumulated_hook(leaf.handle(), stub, MemorySegment.NULL, s.out0),
+                    "register gradient hook");
+            this.handle = s.out0.get(ValueLayout.ADDRESS, 0);
+        } catch (RuntimeException e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    /** Called from native code: must never throw (an exception in an upcall ends the JVM). */
+    private int call(MemorySegment ctx) {
+        try {
+            callback.run();
+            return 0;
+        } catch (Throwable t) {
+            try (Arena a = Arena.ofConfined()) {
+                lcl_set_error(a.allocateFrom(t.getClass().getSimpleName() + ": " + t.getMessage()));
+            } catch (Throwable ignored) {
+                // Nothing more can be reported from inside the callback.
+            }
+            return 1;
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            try {
+                check(lcl_grad_hook_remove(handle), "remove gradient hook");
+            } finally {
+                arena.close();
+            }
+        }
+    }
+}
