@@ -19,6 +19,13 @@ public interface DataParallel {
     void broadcastFromRankZero(List<Tensor> tensors);
 
     /**
+     * Called just before the backward of the last micro-batch of a step (the one whose gradients
+     * {@link #averageGradients} then averages), so that communication can overlap it.
+     */
+    default void beforeFinalBackward(List<Tensor> params) {
+    }
+
+    /**
      * Averages the gradients of params over the ranks (after the backward of the last micro-batch
      * of a step). A parameter with a gradient on some rank gets one everywhere (zeros where it had
      * none, as DDP with unused parameters); returns the indices of params with a gradient on no

@@ -208,6 +208,7 @@ public final class Trainer implements AutoCloseable {
             if (dp.anyRank(!Double.isFinite(total))) {
                 return nonFinite(values, total, dataNanos, "loss");
             }
+            dp.beforeFinalBackward(params);
             backward(losses.total());
             averageGradients();
             return new StepResult(values, total, optimizerStep(values, total), dataNanos);
@@ -245,6 +246,9 @@ public final class Trainer implements AutoCloseable {
                         if (dp.anyRank(!Double.isFinite(total))) {
                             return nonFinite(values, total, dataNanos, "loss");
                         }
+                    }
+                    if (j == accum - 1) {
+                        dp.beforeFinalBackward(params);
                     }
                     backward(losses.total());
                 }

@@ -112,6 +112,7 @@ class DataParallelTrainerTest {
                 public int worldSize() { return all.worldSize(); }
                 public void broadcastFromRankZero(List<Tensor> ts) { all.broadcastFromRankZero(ts); }
                 public boolean anyRank(boolean f) { return all.anyRank(f); }
+                public void beforeFinalBackward(List<Tensor> ps) { all.beforeFinalBackward(ps); }
                 public List<Integer> averageGradients(List<Tensor> ps) {
                     syncs.incrementAndGet();
                     return all.averageGradients(ps);
@@ -148,6 +149,47 @@ class DataParallelTrainerTest {
         }
         System.out.printf("accum %d: largest parameter difference to one process %.3g%n", accum, worst);
         assertTrue(worst <= 1e-5, "parameters differ from one process by " + worst);
+    }
+
+    private record Overlap(Map<String, float[]> params, long overlappedBuckets) {
+    }
+
+    private static List<Overlap> trainTwoRanks(Path dir, String tag, int accum, boolean overlap) throws Exception {
+        int count = STEPS * accum;
+        return ThreadRanks.run(2, pg -> {
+            BucketedAllReduce all = new BucketedAllReduce(pg, 4096, overlap);
+            FeatureGather gather = new C10dFeatureGather(pg, Device.CPU);
+            String name = tag + pg.rank();
+            try (ImageTextModel m = model(pg.rank() == 0 ? 5 : 99);
+                 Trainer t = new Trainer(TrainFixtures.config(dir, name, 1, B, 2L * B * count, 3e-4, accum, Precision.FP32), m,
+                         new LclObjective(new LclLoss(0.1, 1.0, gather, true)), TrainFixtures.batches(batches(pg.rank(), count),
+                         2L * B * count), folder(dir, name), new Recorder(), all)) {
+                t.trainOneEpoch(0);
+                return new Overlap(values(m), all.overlappedBuckets());
+            }
+        });
+    }
+
+    /** Issue 6: all-reduce overlapped with backward (gradient hooks) changes no bit of the result. */
+    @ParameterizedTest(name = "accum-freq {0}")
+    @ValueSource(ints = {1, 2})
+    void overlappedAllReduceEqualsTheSynchronousOne(int accum, @TempDir Path dir) throws Exception {
+        List<Overlap> sync = trainTwoRanks(dir, "sync", accum, false);
+        List<Overlap> overlapped = trainTwoRanks(dir, "overlap", accum, true);
+        for (int r = 0; r < 2; r++) {
+            assertEquals(0, sync.get(r).overlappedBuckets());
+            // 4096-byte buckets: most of the model's parameters start their all-reduce inside backward
+            assertTrue(overlapped.get(r).overlappedBuckets() >= 10L * STEPS,
+                    "rank " + r + " overlapped only " + overlapped.get(r).overlappedBuckets() + " buckets");
+            for (var e : sync.get(r).params().entrySet()) {
+                float[] a = e.getValue();
+                float[] b = overlapped.get(r).params().get(e.getKey());
+                for (int j = 0; j < a.length; j++) {
+                    assertEquals(Float.floatToIntBits(a[j]), Float.floatToIntBits(b[j]),
+                            () -> e.getKey() + " differs between synchronous and overlapped all-reduce");
+                }
+            }
+        }
     }
 
     /**

@@ -16,8 +16,10 @@ import org.lcl.torch.Torch;
  * DDP's gradient averaging on a c10d group: the gradients flattened into buckets of at most
  * {@code bucketBytes} (DDP's 25 MB by default; one dtype and device per bucket, parameters in
  * the optimiser's order, the same on every rank), one all_reduce(sum) per bucket, divided by the
- * world size and copied back. It runs after backward: libtorch's gradient hooks are not reachable
- * through the native layer, so communication does not overlap the backward pass.
+ * world size and copied back. With overlap (the default) the buckets are built in reverse order
+ * and each one's all-reduce starts from gradient hooks during the final backward of a step, as
+ * DDP's reducer ({@link OverlappedReduction}); without it, or when nothing was armed, all of it
+ * runs after backward.
  */
 public final class BucketedAllReduce implements DataParallel {
 
@@ -26,14 +28,24 @@ public final class BucketedAllReduce implements DataParallel {
 
     private final ProcessGroup group;
     private final long bucketBytes;
+    private final boolean overlap;
+    private OverlappedReduction armed;
+    private boolean[] lastUnused;
     private long communicationNanos;
+    private long overlappedBuckets;
 
+    /** Overlapped with backward. */
     public BucketedAllReduce(ProcessGroup group, long bucketBytes) {
+        this(group, bucketBytes, true);
+    }
+
+    public BucketedAllReduce(ProcessGroup group, long bucketBytes, boolean overlapWithBackward) {
         if (bucketBytes < 1) {
             throw new IllegalArgumentException("gradient bucket size must be positive, got " + bucketBytes);
         }
         this.group = group;
         this.bucketBytes = bucketBytes;
+        this.overlap = overlapWithBackward;
     }
 
     @Override
@@ -44,6 +56,39 @@ public final class BucketedAllReduce implements DataParallel {
     @Override
     public int worldSize() {
         return group.size();
+    }
+
+    /**
+     * Arms the gradient hooks for the coming backward (when overlapping and every parameter
+     * requires grad, which the hooks need); {@link #averageGradients} finishes and disarms.
+     */
+    @Override
+    public void beforeFinalBackward(List<Tensor> params) {
+        disarm();
+        if (overlap && params.stream().allMatch(Tensor::requiresGrad)) {
+            List<Integer> reversed = new ArrayList<>(params.size());
+            for (int i = params.size() - 1; i >= 0; i--) {
+                reversed.add(i);
+            }
+            boolean[] expected = lastUnused != null && lastUnused.length == params.size() ? lastUnused : null;
+            armed = new OverlappedReduction(group, params, buckets(params, reversed), expected);
+        }
+    }
+
+    private void disarm() {
+        if (armed != null) {
+            OverlappedReduction r = armed;
+            armed = null;
+            communicationNanos += r.nanos();
+            overlappedBuckets += r.startedDuringBackward();
+            lastUnused = r.notAccumulated();
+            r.close();
+        }
+    }
+
+    /** Buckets whose all-reduce has started during backward so far (the overlapped ones). */
+    public long overlappedBuckets() {
+        return overlappedBuckets;
     }
 
     /** Wall time spent in gradient collectives so far (for the benchmark's communication time per step). */
@@ -69,6 +114,17 @@ public final class BucketedAllReduce implements DataParallel {
 
     @Override
     public List<Integer> averageGradients(List<Tensor> params) {
+        if (armed != null) {
+            List<Integer> unused;
+            try {
+                unused = armed.finish();
+            } finally {
+                disarm();
+            }
+            if (unused != null) {
+                return unused;
+            }
+        }
         long t0 = System.nanoTime();
         try (GradMode g = GradMode.noGrad(); Scope s = Scope.open()) {
             // Which parameters have a gradient anywhere: one small collective, so that every rank builds the same buckets.
