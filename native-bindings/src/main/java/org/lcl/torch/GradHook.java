@@ -8,6 +8,8 @@ import static org.lcl.torch.ffi.lcl_torch_h.lcl_tensor_register_grad_accumulated
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.lcl.torch.ffi.lcl_hook_fn;
 
@@ -18,27 +20,29 @@ import org.lcl.torch.ffi.lcl_hook_fn;
  * libtorch 1.13 by GradHookTest), on CUDA possibly libtorch's device thread. An exception in the
  * callback does not cross into native code: it fails that backward with a {@link TorchException}
  * carrying its message. Closing removes the hook; until then it keeps the leaf's gradient
- * accumulator, so every graph built meanwhile reaches the hook.
+ * accumulator, so every graph built meanwhile reaches the hook. A hook never closed stays
+ * registered (and reachable) for the life of the process rather than leaving native code a
+ * dangling callback.
  */
 public final class GradHook implements AutoCloseable {
 
+    // Open hooks, so that the garbage collector never frees a stub native code may still call.
+    private static final Set<GradHook> OPEN = ConcurrentHashMap.newKeySet();
+
     private final Runnable callback;
-    private final Arena arena = Arena.ofShared();
+    private final MemorySegment stub; // keeps the automatic arena, hence the upcall, alive
     private final MemorySegment handle;
     private boolean closed;
 
     GradHook(Tensor leaf, Runnable callback) {
         this.callback = callback;
-        try {
-            MemorySegment stub = lcl_hook_fn.allocate(this::call, arena);
-            ThreadState s = ThreadState.current();
-            check(lcl_tensor_register_grad_accumulated_hook(leaf.handle(), stub, MemorySegment.NULL, s.out0),
-                    "register gradient hook");
-            this.handle = s.out0.get(ValueLayout.ADDRESS, 0);
-        } catch (RuntimeException e) {
-            arena.close();
-            throw e;
-        }
+        // An automatic arena: closing a shared one per hook and step would cost a handshake each.
+        this.stub = lcl_hook_fn.allocate(this::call, Arena.ofAuto());
+        ThreadState s = ThreadState.current();
+        check(lcl_tensor_register_grad_accumulated_hook(leaf.handle(), stub, MemorySegment.NULL, s.out0),
+                "register gradient hook");
+        this.handle = s.out0.get(ValueLayout.ADDRESS, 0);
+        OPEN.add(this);
     }
 
     /** Called from native code: must never throw (an exception in an upcall ends the JVM). */
@@ -63,7 +67,7 @@ public final class GradHook implements AutoCloseable {
             try {
                 check(lcl_grad_hook_remove(handle), "remove gradient hook");
             } finally {
-                arena.close();
+                OPEN.remove(this);
             }
         }
     }

@@ -24,6 +24,7 @@ import org.lcl.models.model.Models;
 import org.lcl.models.train.data.Mmc4Data;
 import org.lcl.models.train.data.SyntheticData;
 import org.lcl.models.train.data.WebDatasetData;
+import org.lcl.models.train.dist.BucketedAllReduce;
 import org.lcl.models.train.dist.DistEnv;
 import org.lcl.models.train.dist.Distributed;
 import org.lcl.models.train.log.LossPlot;
@@ -139,8 +140,11 @@ public final class TrainRun {
                     nonFinite = trainer.nonFiniteSteps();
                     if (dist != null) {
                         long steps = trainer.stepsPerEpoch() * (cfg.optim().epochs() - trainer.startEpoch());
+                        BucketedAllReduce dp = dist.dataParallel();
                         log.info(String.format(java.util.Locale.ROOT, "Gradient all-reduce: %.2f ms per optimiser step (rank 0, %d steps; "
-                                + "after backward, not overlapped with it)", dist.dataParallel().communicationNanos() / 1e6 / Math.max(1, steps), steps));
+                                + "time not hidden by backward: flattening and starting buckets in its hooks, then the rest and the "
+                                + "waits after it; %d bucket all-reduces started during backward)",
+                                dp.communicationNanos() / 1e6 / Math.max(1, steps), steps, dp.overlappedBuckets()));
                     }
                     last = folder.findLatestCheckpoint().orElse(null);
                 }
