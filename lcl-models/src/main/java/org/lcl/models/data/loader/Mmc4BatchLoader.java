@@ -8,11 +8,7 @@ import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.random.RandomGenerator;
 
 import org.lcl.models.data.image.ImageBatchBuffer;
@@ -54,14 +50,8 @@ import org.lcl.models.data.webdataset.Rng;
  */
 public final class Mmc4BatchLoader implements BatchSource {
 
-    private static final AtomicInteger LOADERS = new AtomicInteger();
-    private static final long JOIN_MILLIS = 10_000;
-
     /** An image buffer and the ids array that travel together through the pool. */
     private record Slot(ImageBatchBuffer images, long[] ids) {
-    }
-
-    private record Failure(int worker, Throwable cause) {
     }
 
     private final Mmc4Config config;
@@ -70,16 +60,9 @@ public final class Mmc4BatchLoader implements BatchSource {
     private final Mmc4Stats stats;
     private final EpochPlan plan;
     private final PairedBatchLoader.Options options;
-    private final String threadPrefix;
-    private final BlockingQueue<Mmc4TrainBatch> queue;
+    private final WorkerQueue<Mmc4TrainBatch> queue;
     private final List<BlockingQueue<Slot>> pools = new ArrayList<>();
     private final List<ImageBatchBuffer> allBuffers = new ArrayList<>();
-    private final List<Thread> workers = new ArrayList<>();
-    private final AtomicReference<Failure> failure = new AtomicReference<>();
-    private final long startNanos = System.nanoTime();
-    private final LongAdder waitNanos = new LongAdder();
-    private volatile boolean closed;
-    private long delivered;
     private long documents;
     private long images;
 
@@ -130,8 +113,8 @@ public final class Mmc4BatchLoader implements BatchSource {
         if (options.rank() >= plan.worldSize()) {
             throw new IllegalArgumentException("rank " + options.rank() + " of world " + plan.worldSize());
         }
-        this.threadPrefix = "lcl-mmc4-loader-" + LOADERS.incrementAndGet() + "-w";
-        this.queue = new ArrayBlockingQueue<>(options.prefetch());
+        this.queue = new WorkerQueue<>("MMC4 loader", "mmc4-loader",
+                "(epoch " + options.epoch() + ", rank " + options.rank() + ")", options.prefetch());
         int capacity = plan.batchSize() * config.maxImages();
         try {
             for (int w = 0; w < plan.numWorkers(); w++) {
@@ -147,16 +130,12 @@ public final class Mmc4BatchLoader implements BatchSource {
             allBuffers.forEach(ImageBatchBuffer::close);
             throw e;
         }
-        for (int w = 0; w < plan.numWorkers(); w++) {
-            int worker = w;
-            workers.add(Thread.ofPlatform().daemon(true).name(threadPrefix + w).unstarted(() -> runWorker(worker)));
-        }
-        workers.forEach(Thread::start);
+        queue.start(plan.numWorkers(), this::runWorker);
     }
 
     /** Names of this loader's worker threads start with this. */
     public String threadNamePrefix() {
-        return threadPrefix;
+        return queue.threadNamePrefix();
     }
 
     public EpochPlan plan() {
@@ -184,7 +163,7 @@ public final class Mmc4BatchLoader implements BatchSource {
 
     @Override
     public boolean hasNext() {
-        return !closed && delivered < numBatches();
+        return !queue.isClosed() && queue.delivered() < numBatches();
     }
 
     /**
@@ -196,48 +175,20 @@ public final class Mmc4BatchLoader implements BatchSource {
      */
     @Override
     public Mmc4TrainBatch next() {
-        if (closed) {
-            throw new IllegalStateException("loader closed");
-        }
-        if (delivered >= numBatches()) {
-            throw new NoSuchElementException("epoch done: " + delivered + " batches");
-        }
-        long t0 = System.nanoTime();
-        try {
-            while (true) {
-                Failure f = failure.get();
-                if (f != null) {
-                    throw new PairedBatchLoader.WorkerFailure("MMC4 loader worker " + f.worker() + " of "
-                            + plan.numWorkers() + " (epoch " + options.epoch() + ", rank " + options.rank()
-                            + ") failed: " + f.cause(), f.cause());
-                }
-                Mmc4TrainBatch b = queue.poll(50, TimeUnit.MILLISECONDS);
-                if (b != null) {
-                    delivered++;
-                    documents += b.batchSize();
-                    images += b.numImages();
-                    return b;
-                }
-                if (closed) {
-                    throw new IllegalStateException("loader closed");
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for a batch", e);
-        } finally {
-            waitNanos.add(System.nanoTime() - t0);
-        }
+        Mmc4TrainBatch b = queue.next(numBatches());
+        documents += b.batchSize();
+        images += b.numImages();
+        return b;
     }
 
     /** Batches and documents handed out so far, the image rate since the start, and the time spent waiting in next(). */
     public PairedBatchLoader.Throughput throughput() {
-        double secs = (System.nanoTime() - startNanos) / 1e9;
-        return new PairedBatchLoader.Throughput(delivered, documents, secs, secs > 0 ? images / secs : 0,
-                waitNanos.sum() / 1e9);
+        double secs = queue.secondsSinceStart();
+        return new PairedBatchLoader.Throughput(queue.delivered(), documents, secs, secs > 0 ? images / secs : 0,
+                queue.waitSeconds());
     }
 
-    private void runWorker(int w) {
+    private void runWorker(int w) throws Exception {
         int batchSize = plan.batchSize();
         int ctx = config.contextLength();
         int maxImages = config.maxImages();
@@ -257,7 +208,7 @@ public final class Mmc4BatchLoader implements BatchSource {
                 int numImages = 0;
                 int row = 0;
                 while (row < batchSize) {
-                    if (closed || Thread.currentThread().isInterrupted()) {
+                    if (queue.stopping()) {
                         throw new InterruptedException();
                     }
                     Mmc4Sample sample = stream.next();
@@ -302,12 +253,6 @@ public final class Mmc4BatchLoader implements BatchSource {
                 queue.put(new Mmc4TrainBatch(buffer, numImages, slot.ids(), batchSize, ctx, List.copyOf(names),
                         List.of(sources), w, index, release));
             }
-        } catch (InterruptedException e) {
-            // close(): stop quietly
-        } catch (Throwable t) {
-            if (!closed) {
-                failure.compareAndSet(null, new Failure(w, t));
-            }
         }
     }
 
@@ -329,27 +274,6 @@ public final class Mmc4BatchLoader implements BatchSource {
     /** Stops the workers (interrupt and join), drops queued batches and frees the buffers. */
     @Override
     public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        workers.forEach(Thread::interrupt);
-        boolean allStopped = true;
-        for (Thread t : workers) {
-            try {
-                t.join(JOIN_MILLIS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            allStopped &= !t.isAlive();
-        }
-        queue.clear();
-        if (allStopped) {
-            allBuffers.forEach(ImageBatchBuffer::close);
-        } else {
-            System.getLogger(Mmc4BatchLoader.class.getName()).log(System.Logger.Level.WARNING,
-                    "MMC4 loader workers still running after " + JOIN_MILLIS + " ms: " + Arrays.toString(
-                            workers.stream().filter(Thread::isAlive).map(Thread::getName).toArray()));
-        }
+        queue.close(() -> allBuffers.forEach(ImageBatchBuffer::close));
     }
 }

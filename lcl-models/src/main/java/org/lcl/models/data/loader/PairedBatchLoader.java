@@ -1,19 +1,13 @@
 package org.lcl.models.data.loader;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.random.RandomGenerator;
 
 import org.lcl.models.data.image.ImageBatchBuffer;
@@ -51,8 +45,6 @@ public final class PairedBatchLoader implements BatchSource {
     /** Salt of the random crops' generator (mixed with seed, epoch, rank, worker). */
     public static final long SALT_CROP = 0x43524F50L;
 
-    private static final AtomicInteger LOADERS = new AtomicInteger();
-    private static final long JOIN_MILLIS = 10_000;
 
     /**
      * @param epoch the epoch (seeds the shard order, shuffles, wrapper draws and crops)
@@ -96,19 +88,9 @@ public final class PairedBatchLoader implements BatchSource {
     private final ImageTransform transform;
     private final Options options;
     private final EpochPlan plan;
-    private final String threadPrefix;
-    private final BlockingQueue<PairedBatch> queue;
+    private final WorkerQueue<PairedBatch> queue;
     private final List<BlockingQueue<ImageBatchBuffer>> pools = new ArrayList<>();
     private final List<ImageBatchBuffer> allBuffers = new ArrayList<>();
-    private final List<Thread> workers = new ArrayList<>();
-    private record Failure(int worker, Throwable cause) {
-    }
-
-    private final AtomicReference<Failure> failure = new AtomicReference<>();
-    private final long startNanos = System.nanoTime();
-    private final LongAdder waitNanos = new LongAdder();
-    private volatile boolean closed;
-    private long delivered;
     private long samples;
 
     public PairedBatchLoader(WebDataset dataset, InterleavedWrapper wrapper, ImageTransform transform, Options options) {
@@ -117,8 +99,8 @@ public final class PairedBatchLoader implements BatchSource {
         this.transform = Objects.requireNonNull(transform, "transform");
         this.options = Objects.requireNonNull(options, "options");
         this.plan = dataset.plan();
-        this.threadPrefix = "lcl-paired-loader-" + LOADERS.incrementAndGet() + "-w";
-        this.queue = new ArrayBlockingQueue<>(options.prefetch());
+        this.queue = new WorkerQueue<>("data loader", "paired-loader",
+                "(epoch " + options.epoch() + ", rank " + options.rank() + ")", options.prefetch());
         for (int w = 0; w < plan.numWorkers(); w++) {
             BlockingQueue<ImageBatchBuffer> pool = new ArrayBlockingQueue<>(options.buffersPerWorker());
             for (int i = 0; i < options.buffersPerWorker(); i++) {
@@ -128,17 +110,12 @@ public final class PairedBatchLoader implements BatchSource {
             }
             pools.add(pool);
         }
-        for (int w = 0; w < plan.numWorkers(); w++) {
-            int worker = w;
-            Thread t = Thread.ofPlatform().daemon(true).name(threadPrefix + w).unstarted(() -> runWorker(worker));
-            workers.add(t);
-        }
-        workers.forEach(Thread::start);
+        queue.start(plan.numWorkers(), this::runWorker);
     }
 
     /** Names of this loader's worker threads start with this. */
     public String threadNamePrefix() {
-        return threadPrefix;
+        return queue.threadNamePrefix();
     }
 
     public EpochPlan plan() {
@@ -168,7 +145,7 @@ public final class PairedBatchLoader implements BatchSource {
 
     @Override
     public boolean hasNext() {
-        return !closed && delivered < numBatches();
+        return !queue.isClosed() && queue.delivered() < numBatches();
     }
 
     /**
@@ -180,45 +157,18 @@ public final class PairedBatchLoader implements BatchSource {
      */
     @Override
     public PairedBatch next() {
-        if (closed) {
-            throw new IllegalStateException("loader closed");
-        }
-        if (delivered >= numBatches()) {
-            throw new NoSuchElementException("epoch done: " + delivered + " batches");
-        }
-        long t0 = System.nanoTime();
-        try {
-            while (true) {
-                Failure f = failure.get();
-                if (f != null) {
-                    throw new WorkerFailure("data loader worker " + f.worker() + " of " + plan.numWorkers() + " (epoch "
-                            + options.epoch() + ", rank " + options.rank() + ") failed: " + f.cause(), f.cause());
-                }
-                PairedBatch b = queue.poll(50, TimeUnit.MILLISECONDS);
-                if (b != null) {
-                    delivered++;
-                    samples += b.batchSize();
-                    return b;
-                }
-                if (closed) {
-                    throw new IllegalStateException("loader closed");
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for a batch", e);
-        } finally {
-            waitNanos.add(System.nanoTime() - t0);
-        }
+        PairedBatch b = queue.next(numBatches());
+        samples += b.batchSize();
+        return b;
     }
 
     /** Batches and samples handed out so far, the rate since the loader started, and the time spent waiting in next(). */
     public Throughput throughput() {
-        double secs = (System.nanoTime() - startNanos) / 1e9;
-        return new Throughput(delivered, samples, secs, secs > 0 ? samples / secs : 0, waitNanos.sum() / 1e9);
+        double secs = queue.secondsSinceStart();
+        return new Throughput(queue.delivered(), samples, secs, secs > 0 ? samples / secs : 0, queue.waitSeconds());
     }
 
-    private void runWorker(int w) {
+    private void runWorker(int w) throws Exception {
         int batchSize = plan.batchSize();
         int ctx = wrapper.contextLength();
         BlockingQueue<ImageBatchBuffer> pool = pools.get(w);
@@ -233,7 +183,7 @@ public final class PairedBatchLoader implements BatchSource {
                 String[] keys = new String[batchSize];
                 int i = 0;
                 while (i < batchSize) {
-                    if (closed || Thread.currentThread().isInterrupted()) {
+                    if (queue.stopping()) {
                         throw new InterruptedException();
                     }
                     WdsSample sample = stream.next();
@@ -259,39 +209,12 @@ public final class PairedBatchLoader implements BatchSource {
                 };
                 queue.put(new PairedBatch(buffer, ids, batchSize, ctx, List.of(keys), w, index, release));
             }
-        } catch (InterruptedException e) {
-            // close(): stop quietly
-        } catch (Throwable t) {
-            if (!closed) {
-                failure.compareAndSet(null, new Failure(w, t));
-            }
         }
     }
 
     /** Stops the workers (interrupt and join), drops queued batches and frees the image buffers. */
     @Override
     public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        workers.forEach(Thread::interrupt);
-        boolean allStopped = true;
-        for (Thread t : workers) {
-            try {
-                t.join(JOIN_MILLIS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            allStopped &= !t.isAlive();
-        }
-        queue.clear();
-        if (allStopped) {
-            allBuffers.forEach(ImageBatchBuffer::close);
-        } else {
-            System.getLogger(PairedBatchLoader.class.getName()).log(System.Logger.Level.WARNING,
-                    "data loader workers still running after " + JOIN_MILLIS + " ms: " + Arrays.toString(
-                            workers.stream().filter(Thread::isAlive).map(Thread::getName).toArray()));
-        }
+        queue.close(() -> allBuffers.forEach(ImageBatchBuffer::close));
     }
 }
