@@ -9,12 +9,12 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+
+import static bench.BenchSupport.*;
 
 import org.lcl.torch.Functional;
 import org.lcl.torch.NativeLibrary;
@@ -296,13 +296,6 @@ public final class OpOverhead {
         }
     }
 
-    static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        int n = s.length;
-        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-    }
-
     public static void main(String[] args) throws Exception {
         Locale.setDefault(Locale.ROOT);
         String reference = null;
@@ -443,32 +436,5 @@ public final class OpOverhead {
                 c.label, rounds, n, jitSeconds, refIters, javaIters, Result.spread(refWall), Result.spread(oursWall),
                 Result.spread(refCpu), Result.spread(oursCpu));
         return new Result(c, n, oursWall, refWall, oursCpu, refCpu);
-    }
-
-    static String env(String name) {
-        String v = System.getenv(name);
-        return v == null ? "(unset)" : v.isEmpty() ? "(empty)" : v;
-    }
-
-    static String loadAverage() {
-        try {
-            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
-            return f[0] + " " + f[1] + " " + f[2];
-        } catch (IOException | RuntimeException e) {
-            return "unknown";
-        }
-    }
-
-    static String cpuModel() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-                if (line.startsWith("model name")) {
-                    return line.substring(line.indexOf(':') + 1).trim();
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // not Linux, or not readable
-        }
-        return System.getProperty("os.arch");
     }
 }

@@ -2,12 +2,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
-import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +11,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+
+import static bench.BenchSupport.*;
 
 import org.lcl.dsl.optim.ParamGroup;
 import org.lcl.models.config.ModelConfig;
@@ -429,97 +425,12 @@ public final class TrainStep {
         return b.toString();
     }
 
-    static String ms(long[] ns) {
-        StringBuilder b = new StringBuilder();
-        for (long t : ns) {
-            b.append(b.isEmpty() ? "" : " ").append(String.format("%.0f", t / 1e6));
-        }
-        return b.toString();
-    }
-
     static long[] all(Steps[] rounds, boolean cpu) {
         return Arrays.stream(rounds).flatMapToLong(s -> Arrays.stream(cpu ? s.cpu() : s.wall())).toArray();
-    }
-
-    static double median(long[] v) {
-        long[] s = v.clone();
-        Arrays.sort(s);
-        int n = s.length;
-        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2.0;
-    }
-
-    static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        int n = s.length;
-        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-    }
-
-    // clock_gettime(CLOCK_PROCESS_CPUTIME_ID), as Python's time.process_time_ns reads it: includes the
-    // JVM's own threads (GC, JIT), which are part of what the Java side costs.
-    private static final MethodHandle CLOCK_GETTIME = Linker.nativeLinker().downcallHandle(
-            Linker.nativeLinker().defaultLookup().find("clock_gettime").orElseThrow(),
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
-    private static final int CLOCK_PROCESS_CPUTIME_ID = 2;
-    private static final MemorySegment TIMESPEC = Arena.global().allocate(16, 8);
-
-    static long processCpuNanos() {
-        try {
-            int rc = (int) CLOCK_GETTIME.invokeExact(CLOCK_PROCESS_CPUTIME_ID, TIMESPEC);
-            if (rc != 0) {
-                throw new IllegalStateException("clock_gettime failed");
-            }
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable e) {
-            throw new AssertionError(e);
-        }
-        return TIMESPEC.get(ValueLayout.JAVA_LONG, 0) * 1_000_000_000L + TIMESPEC.get(ValueLayout.JAVA_LONG, 8);
     }
 
     /** Resets this process's VmHWM to its current RSS (Linux: clear_refs 5). */
     static void resetPeak() throws IOException {
         Files.writeString(Path.of("/proc/self/clear_refs"), "5");
-    }
-
-    /** A "VmHWM:" / "VmRSS:" value of /proc/self/status in kB, or -1. */
-    static long statusKb(String key) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith(key)) {
-                    return Long.parseLong(line.substring(key.length()).trim().split("\\s+")[0]);
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // not Linux
-        }
-        return -1;
-    }
-
-    static String env(String name) {
-        String v = System.getenv(name);
-        return v == null ? "(unset)" : v.isEmpty() ? "(empty)" : v;
-    }
-
-    static String loadAverage() {
-        try {
-            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
-            return f[0] + " " + f[1] + " " + f[2];
-        } catch (IOException | RuntimeException e) {
-            return "unknown";
-        }
-    }
-
-    static String cpuModel() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-                if (line.startsWith("model name")) {
-                    return line.substring(line.indexOf(':') + 1).trim();
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // not Linux, or not readable
-        }
-        return System.getProperty("os.arch");
     }
 }
