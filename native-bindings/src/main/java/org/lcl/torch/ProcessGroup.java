@@ -1,6 +1,7 @@
 package org.lcl.torch;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.lcl.torch.ThreadState.check;
 import static org.lcl.torch.ffi.lcl_torch_h.lcl_pg_allgather;
 import static org.lcl.torch.ffi.lcl_torch_h.lcl_pg_allreduce;
@@ -127,7 +128,7 @@ public final class ProcessGroup implements AutoCloseable {
             ThreadState s = ThreadState.current();
             List<Tensor> r = new ArrayList<>(size);
             for (int i = 0; i < size; i++) {
-                r.add(Tensor.adopt(outs.getAtIndex(ADDRESS, i), s));
+                r.add(Tensor.adopt(outs.getAtIndex(JAVA_LONG, i), s));
             }
             return r;
         }

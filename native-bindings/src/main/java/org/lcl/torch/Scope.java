@@ -20,16 +20,19 @@ import java.util.Arrays;
  */
 public final class Scope implements AutoCloseable {
 
+    private static final Tensor[] NO_SLOTS = new Tensor[0];
+
     private final ThreadState state;
     private final Scope parent;
-    // Small at first: most scopes hold a few tensors, and one may be opened per op or per step.
-    private Tensor[] tensors = new Tensor[8];
+    /** Slots of the owned tensors; taken from, and given back to, the thread's spare on open and close. */
+    private Tensor[] tensors;
     private int size;
     private boolean closed;
 
     private Scope(ThreadState state, Scope parent) {
         this.state = state;
         this.parent = parent;
+        this.tensors = state.takeSlots();
     }
 
     /** Opens a scope nested in the current thread's innermost scope. */
@@ -94,7 +97,7 @@ public final class Scope implements AutoCloseable {
         Arrays.fill(tensors, live, size, null);
         size = live;
         if (size > tensors.length / 2) {
-            tensors = Arrays.copyOf(tensors, tensors.length * 2);
+            tensors = Arrays.copyOf(tensors, Math.max(8, tensors.length * 2));
         }
     }
 
@@ -121,6 +124,10 @@ public final class Scope implements AutoCloseable {
             }
         }
         size = 0;
+        // Every slot is null now: the next scope opened on this thread reuses the array.
+        Tensor[] slots = tensors;
+        tensors = NO_SLOTS;
+        state.giveBackSlots(slots);
     }
 
     boolean isOwnedByCurrentThread() {

@@ -37,14 +37,19 @@ public final class Tensor implements AutoCloseable {
 
     static {
         try {
-            HANDLE = MethodHandles.lookup().findVarHandle(Tensor.class, "handle", MemorySegment.class);
+            HANDLE = MethodHandles.lookup().findVarHandle(Tensor.class, "handle", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
+    /**
+     * The lcl_tensor* as an address, 0 once closed. A long rather than a MemorySegment: the
+     * segment is made where a downcall takes it, and C2 removes that allocation, so wrapping a
+     * result allocates only the Tensor (in small ops the allocations themselves showed).
+     */
     @SuppressWarnings("unused") // accessed through HANDLE as well
-    private volatile MemorySegment handle;
+    private volatile long handle;
     /** The scope owning this tensor and its slot there; null for caller-owned tensors. */
     Scope owner;
     int slot;
@@ -52,14 +57,14 @@ public final class Tensor implements AutoCloseable {
     private Releaser releaser;
     private Cleaner.Cleanable cleanable;
 
-    private Tensor(MemorySegment handle) {
+    private Tensor(long handle) {
         // A release store: a plain volatile write would cost a full fence (StoreLoad) for every
         // tensor created; the tensor reaches other threads only through a happens-before edge.
         HANDLE.setRelease(this, handle);
     }
 
-    /** Wraps a fresh handle produced by the C API, giving it to the thread's innermost scope. */
-    static Tensor adopt(MemorySegment handle, ThreadState state) {
+    /** Wraps a fresh handle (its address) produced by the C API, giving it to the thread's innermost scope. */
+    static Tensor adopt(long handle, ThreadState state) {
         Tensor t = new Tensor(handle);
         Scope scope = state.scope;
         if (scope != null) {
@@ -76,33 +81,43 @@ public final class Tensor implements AutoCloseable {
     }
 
     private static final class Releaser implements Runnable {
-        private volatile MemorySegment handle;
+        private volatile long handle;
 
-        Releaser(MemorySegment handle) {
+        Releaser(long handle) {
             this.handle = handle;
         }
 
         @Override
         public void run() {
-            MemorySegment h = handle;
-            handle = null;
-            if (h != null) {
-                lcl_tensor_free(h);
+            long h = handle;
+            handle = 0;
+            if (h != 0) {
+                lcl_tensor_free(MemorySegment.ofAddress(h));
             }
         }
     }
 
     /** The native handle; throws when this tensor has been closed. */
     MemorySegment handle() {
-        MemorySegment h = handle;
-        if (h == null) {
+        long h = handle;
+        if (h == 0) {
             throw new IllegalStateException("tensor is closed (used after close() or after its scope closed)");
         }
-        return h;
+        return MemorySegment.ofAddress(h);
+    }
+
+    /**
+     * The {@code lcl_tensor*} behind this tensor, for native code built against lcl_torch.h (it is
+     * libtorch's {@code TensorImpl*}). Borrowed: valid only while this tensor is open; native code
+     * must not free it, and takes its own reference with {@code lcl_tensor_share} to keep it longer.
+     * Throws when this tensor has been closed.
+     */
+    public MemorySegment nativeHandle() {
+        return handle();
     }
 
     public boolean isClosed() {
-        return handle == null;
+        return handle == 0;
     }
 
     /** Frees the native tensor now. Later uses throw; a second close does nothing. */
@@ -119,8 +134,8 @@ public final class Tensor implements AutoCloseable {
 
     /** Releases the handle exactly once, whoever calls (close, scope close, Cleaner). */
     void free() {
-        MemorySegment h = (MemorySegment) HANDLE.getAndSet(this, (MemorySegment) null);
-        if (h == null) {
+        long h = (long) HANDLE.getAndSet(this, 0L);
+        if (h == 0) {
             return;
         }
         Cleaner.Cleanable c = cleanable;
@@ -128,7 +143,7 @@ public final class Tensor implements AutoCloseable {
             cleanable = null;
             c.clean();
         } else {
-            lcl_tensor_free(h);
+            lcl_tensor_free(MemorySegment.ofAddress(h));
         }
     }
 
@@ -140,17 +155,17 @@ public final class Tensor implements AutoCloseable {
         if (s != null) {
             s.remove(this);
         }
-        MemorySegment h = (MemorySegment) HANDLE.getAndSet(this, (MemorySegment) null);
-        if (h == null) {
+        long h = (long) HANDLE.getAndSet(this, 0L);
+        if (h == 0) {
             throw new IllegalStateException("tensor is closed");
         }
         Cleaner.Cleanable c = cleanable;
         if (c != null) {
-            releaser.handle = null;
+            releaser.handle = 0;
             cleanable = null;
             c.clean();
         }
-        return h;
+        return MemorySegment.ofAddress(h);
     }
 
     /** Moves this tensor to the scope enclosing its current one (caller-owned if there is none). */
@@ -183,7 +198,7 @@ public final class Tensor implements AutoCloseable {
         if (owner != null) {
             owner.remove(this);
         } else if (cleanable != null) {
-            releaser.handle = null;
+            releaser.handle = 0;
             cleanable.clean();
             cleanable = null;
             releaser = null;
@@ -606,7 +621,7 @@ public final class Tensor implements AutoCloseable {
     public List<Tensor> split(long[] sizes, long dim) {
         return parts((s, outs, cap) -> {
             try (Arena a = Arena.ofConfined()) {
-                return lcl_split_sizes(handle(), a.allocateFrom(JAVA_LONG, sizes), sizes.length, dim, outs, cap, s.longOut);
+                return lcl_split_sizes(handle(), s.dims(sizes, a), sizes.length, dim, outs, cap, s.longOut);
             }
         }, sizes.length, "split_with_sizes");
     }
@@ -622,17 +637,23 @@ public final class Tensor implements AutoCloseable {
 
     private static List<Tensor> parts(ListCall call, int expected, String op) {
         ThreadState s = ThreadState.current();
-        try (Arena a = Arena.ofConfined()) {
-            int cap = Math.max(expected, 1);
-            MemorySegment outs = a.allocate(ADDRESS, cap);
-            check(call.call(s, outs, cap), op);
-            int n = (int) s.longResult();
-            List<Tensor> r = new ArrayList<>(n);
-            for (int i = 0; i < n; i++) {
-                r.add(adopt(outs.getAtIndex(ADDRESS, i), s));
-            }
-            return r;
+        int cap = Math.max(expected, 1);
+        if (cap <= ThreadState.MAX_HANDLES) {
+            return collect(call, s, s.handleOutputs(cap, null), cap, op);
         }
+        try (Arena a = Arena.ofConfined()) {
+            return collect(call, s, s.handleOutputs(cap, a), cap, op);
+        }
+    }
+
+    private static List<Tensor> collect(ListCall call, ThreadState s, MemorySegment outs, int cap, String op) {
+        check(call.call(s, outs, cap), op);
+        int n = (int) s.longResult();
+        List<Tensor> r = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            r.add(adopt(outs.getAtIndex(JAVA_LONG, i), s));
+        }
+        return r;
     }
 
     // ---- indexing -------------------------------------------------------------------------

@@ -25,6 +25,11 @@ final class ThreadState {
 
     final Thread thread = Thread.currentThread();
     Scope scope;
+    /**
+     * The emptied slot array of the last scope closed on this thread, for the next one opened: a
+     * scope per iteration then allocates only itself (in small ops the allocations showed).
+     */
+    private Tensor[] spareSlots;
 
     private final MemorySegment scratch;
     /** Out-parameter slots for tensor handles. */
@@ -63,6 +68,23 @@ final class ThreadState {
         }
     }
 
+    /** A slot array for a new scope: the spare one when there is one (all null), else a small new one. */
+    Tensor[] takeSlots() {
+        Tensor[] slots = spareSlots;
+        if (slots == null) {
+            return new Tensor[8];
+        }
+        spareSlots = null;
+        return slots;
+    }
+
+    /** Keeps a closed scope's emptied slot array for reuse, unless it grew large. */
+    void giveBackSlots(Tensor[] slots) {
+        if (slots.length <= 1024) {
+            spareSlots = slots;
+        }
+    }
+
     static ThreadState current() {
         return CURRENT.get();
     }
@@ -81,17 +103,17 @@ final class ThreadState {
 
     /** Wraps the handle in out-slot 0 as a tensor owned by the current scope. */
     Tensor take0() {
-        return Tensor.adopt(out0.get(ADDRESS, 0), this);
+        return Tensor.adopt(out0.get(JAVA_LONG, 0), this);
     }
 
     Tensor take1() {
-        return Tensor.adopt(out1.get(ADDRESS, 0), this);
+        return Tensor.adopt(out1.get(JAVA_LONG, 0), this);
     }
 
     /** Wraps a handle slot that may be NULL (an undefined tensor), returning null for it. */
     Tensor take0OrNull() {
-        MemorySegment h = out0.get(ADDRESS, 0);
-        return h.equals(MemorySegment.NULL) ? null : Tensor.adopt(h, this);
+        long h = out0.get(JAVA_LONG, 0);
+        return h == 0 ? null : Tensor.adopt(h, this);
     }
 
     long longResult() {

@@ -91,7 +91,7 @@ class DistributedTest {
             ok(lcl_pg_allgather(pg, t.handle(), outs, capacity), "allgather");
             List<Tensor> r = new ArrayList<>();
             for (int i = 0; i < size(); i++) {
-                r.add(Tensor.adopt(outs.getAtIndex(ADDRESS, i), ThreadState.current()));
+                r.add(Tensor.adopt(outs.getAtIndex(ADDRESS, i).address(), ThreadState.current()));
             }
             return r;
         }

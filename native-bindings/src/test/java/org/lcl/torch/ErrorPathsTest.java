@@ -246,7 +246,7 @@ class ErrorPathsTest {
                     () -> ThreadState.lastError());
             MemorySegment out = a.allocate(ADDRESS);
             assertEquals(0, lcl_torch_h.lcl_load_tensor(a.allocateFrom(good.toString()), out));
-            Tensor back = Tensor.adopt(out.get(ADDRESS, 0), ThreadState.current());
+            Tensor back = Tensor.adopt(out.get(ADDRESS, 0).address(), ThreadState.current());
             assertTrue(back.equal(t));
         }
         byte[] bytes = Files.readAllBytes(good);
@@ -266,7 +266,7 @@ class ErrorPathsTest {
             int st = lcl_torch_h.lcl_load_tensor(a.allocateFrom(corrupted.toString()), out);
             System.out.println("[load corrupt] status " + st + ": " + (st != 0 ? ThreadState.lastError() : "loaded"));
             if (st == 0) {
-                Tensor loaded = Tensor.adopt(out.get(ADDRESS, 0), ThreadState.current());
+                Tensor loaded = Tensor.adopt(out.get(ADDRESS, 0).address(), ThreadState.current());
                 System.out.println("[load corrupt] loaded " + loaded.dtype() + " " + Arrays.toString(loaded.shape()));
                 loaded.close();
             } else {
