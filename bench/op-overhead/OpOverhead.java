@@ -1,14 +1,13 @@
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.PrintWriter;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.nio.charset.StandardCharsets;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -32,14 +31,24 @@ import org.lcl.torch.Torch;
  * pre-LN transformer block (width 128, 4 heads, seq 64, batch 8), sum, backward. Every iteration
  * runs in its own {@link Scope}, which frees its results, as the C++ side frees its at::Tensors.
  *
- * <p>Usage: {@code OpOverhead --reference PATH [--rounds 51] [--seconds 0.05] [--warmup 2]
- * [--threads 1] [--clock cpu|wall] [--cases add,linear,block] [--verbose] [--check]}
+ * <p>The C++ side is reference.cpp compiled into a shared library; this driver loads it and runs a
+ * round of its loop through one downcall on the thread that runs the Java rounds, so both sides
+ * share the process, the thread, malloc's arena and libtorch's state.
  *
- * <p>The clock: by default the CPU time of each whole process (clock_gettime
- * CLOCK_PROCESS_CPUTIME_ID, all threads: the JVM's GC and JIT threads count for the Java side). With
- * one torch thread it equals the wall-clock time on an idle machine, and it does not count the time
- * a side waits for a core while other programs run, the largest noise on a shared machine. Both
- * clocks are measured every round; the table shows the other clock's ratio too.
+ * <p>Usage: {@code OpOverhead --reference LIBRARY [--seconds 0.0005] [--budget 10] [--rounds N]
+ * [--warmup 2] [--threads 1] [--clock cpu|wall] [--cases add,linear,block] [--verbose] [--check]}
+ *
+ * <p>Rounds are short (~0.5 ms per side by default) and alternate sides, so that each round of
+ * one side has a neighbour of the other taken at the same speed of the machine; the ratio is the
+ * median of the per-round ratios, with a distribution-free 95% interval. (A 2-vCPU virtual
+ * machine's speed jumps between levels up to 2x apart, which makes each side's times bimodal, so
+ * the ratio of the two sides' medians moves by a few percent from run to run; it is printed too.)
+ *
+ * <p>The clock: by default the CPU time of the process (clock_gettime CLOCK_PROCESS_CPUTIME_ID, all
+ * threads: the JVM's GC and JIT threads count for the side whose round they run in). With one
+ * torch thread it equals the wall-clock time on an idle machine, and it does not count the time
+ * the process waits for a core while other programs run, the largest noise on a shared machine.
+ * Both clocks are measured every round; the table shows the other clock's ratio too.
  */
 public final class OpOverhead {
 
@@ -118,7 +127,7 @@ public final class OpOverhead {
         return Torch.randn(shape).requiresGrad_();
     }
 
-    /** Same order, generator and seed as reference.cpp's serve(). Outside any scope: caller-owned. */
+    /** Outside any scope: caller-owned, and shared with the reference (see inputs()). */
     static void createTensors() {
         Torch.manualSeed(0);
         addA = Torch.randn(1);
@@ -128,6 +137,13 @@ public final class OpOverhead {
         // Tiny copies for warming up the JIT (the Java side only; after the reference's tensors).
         linearSmall = Linear.create(4);
         blockSmall = Block.create(1, 4, 8, 2);
+    }
+
+    /** The tensors both sides compute on, in the order reference.cpp's lcl_ref_init takes them. */
+    static Tensor[] inputs() {
+        Block p = block;
+        return new Tensor[] {addA, addB, linear.x(), linear.w(), linear.b(), p.x(), p.ln1w(), p.ln1b(), p.inW(), p.inB(),
+            p.outW(), p.outB(), p.ln2w(), p.ln2b(), p.fcW(), p.fcB(), p.projW(), p.projB()};
     }
 
     // ---- the driver -------------------------------------------------------------------------
@@ -161,19 +177,30 @@ public final class OpOverhead {
         }
 
         Timing runJava(long n) {
-            long f0 = minorFaults();
-            long c0 = processCpuNanos();
-            long h0 = threadCpuNanos();
-            long t0 = System.nanoTime();
+            Clocks start = Clocks.now();
             switch (this) {
                 case ADD -> addLoop(n);
                 case LINEAR -> linearLoop(linear, n);
                 case BLOCK -> blockLoop(block, n);
             }
-            long t1 = System.nanoTime();
-            long h1 = threadCpuNanos();
-            long c1 = processCpuNanos();
-            return new Timing(t1 - t0, c1 - c0, minorFaults() - f0, h1 - h0);
+            return start.elapsed();
+        }
+    }
+
+    /** The clocks read at the start of a round: wall, process CPU, thread CPU, minor page faults. */
+    record Clocks(long wall, long cpu, long threadCpu, long faults) {
+        static Clocks now() {
+            long f = minorFaults();
+            long c = processCpuNanos();
+            long h = threadCpuNanos();
+            return new Clocks(System.nanoTime(), c, h, f);
+        }
+
+        Timing elapsed() {
+            long t = System.nanoTime();
+            long h = threadCpuNanos();
+            long c = processCpuNanos();
+            return new Timing(t - wall, c - cpu, minorFaults() - faults, h - threadCpu);
         }
     }
 
@@ -182,9 +209,6 @@ public final class OpOverhead {
      * faults; CPU time of the thread running the ops (diagnostic: the rest is GC, JIT, ...).
      */
     record Timing(long wall, long cpu, long faults, long threadCpu) {
-        long get(boolean useCpu) {
-            return useCpu ? cpu : wall;
-        }
     }
 
     // clock_gettime(CLOCK_PROCESS_CPUTIME_ID), as the C++ side reads it: includes the JVM's own
@@ -235,42 +259,58 @@ public final class OpOverhead {
         return TIMESPEC.get(ValueLayout.JAVA_LONG, 0) * 1_000_000_000L + TIMESPEC.get(ValueLayout.JAVA_LONG, 8);
     }
 
-    /** The C++ reference, a child process driven over its stdin and stdout. */
-    static final class Reference implements AutoCloseable {
-        final Process process;
-        final PrintWriter in;
-        final BufferedReader out;
+    /**
+     * The C++ reference: reference.cpp compiled into a shared library and loaded into this process.
+     * One downcall runs a whole round of its loop on the calling thread, the thread that runs the
+     * Java side's rounds, so both sides share the process, the thread, malloc's arena and
+     * libtorch's state.
+     */
+    static final class Reference {
+        private final MethodHandle run, error;
         final String banner;
 
-        Reference(String path, int threads) throws IOException {
-            process = new ProcessBuilder(path, Integer.toString(threads))
-                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-            in = new PrintWriter(process.getOutputStream(), true, StandardCharsets.US_ASCII);
-            out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.US_ASCII));
-            banner = readLine();
-            if (!banner.startsWith("ready ")) {
-                throw new IOException("reference: unexpected first line: " + banner);
+        Reference(String path, int threads, Tensor[] tensors) {
+            SymbolLookup lib = SymbolLookup.libraryLookup(Path.of(path), Arena.global());
+            Linker linker = Linker.nativeLinker();
+            MethodHandle init = linker.downcallHandle(lib.find("lcl_ref_init").orElseThrow(),
+                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
+                            ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+            run = linker.downcallHandle(lib.find("lcl_ref_run").orElseThrow(),
+                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG));
+            error = linker.downcallHandle(lib.find("lcl_ref_error").orElseThrow(),
+                    FunctionDescriptor.of(ValueLayout.ADDRESS));
+            MemorySegment text = Arena.global().allocate(256);
+            MemorySegment handles = Arena.global().allocate(ValueLayout.ADDRESS, tensors.length);
+            for (int i = 0; i < tensors.length; i++) {
+                handles.setAtIndex(ValueLayout.ADDRESS, i, tensors[i].nativeHandle());
             }
-        }
-
-        String readLine() throws IOException {
-            String line = out.readLine();
-            if (line == null) {
-                throw new IOException("reference process ended unexpectedly");
+            try {
+                check((int) init.invokeExact(threads, handles, tensors.length, text, 256), "lcl_ref_init");
+            } catch (RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable e) {
+                throw new AssertionError(e);
             }
-            return line;
+            banner = text.getString(0);
         }
 
-        Timing run(Case c, long n) throws IOException {
-            in.println(c.id + " " + n);
-            String[] f = readLine().trim().split(" ");
-            return new Timing(Long.parseLong(f[0]), Long.parseLong(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3]));
+        Timing run(Case c, long n) {
+            Clocks start = Clocks.now();
+            try {
+                check((int) run.invokeExact(c.ordinal(), n), "lcl_ref_run " + c.id);
+            } catch (RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable e) {
+                throw new AssertionError(e);
+            }
+            return start.elapsed();
         }
 
-        @Override
-        public void close() throws InterruptedException {
-            in.println("quit");
-            process.waitFor();
+        private void check(int rc, String what) throws Throwable {
+            if (rc != 0) {
+                MemorySegment message = ((MemorySegment) error.invokeExact()).reinterpret(4096);
+                throw new IllegalStateException("reference " + what + " failed: " + message.getString(0));
+            }
         }
     }
 
@@ -281,13 +321,41 @@ public final class OpOverhead {
         double oursMedian(boolean cpu) { return median(ours(cpu)); }
         double refMedian(boolean cpu) { return median(ref(cpu)); }
         double ratio(boolean cpu) { return oursMedian(cpu) / refMedian(cpu); }
-        double pairedRatio(boolean cpu) {
+
+        /** The per-round ratios ours / reference, sorted. */
+        double[] pairedRatios(boolean cpu) {
             double[] o = ours(cpu), r = ref(cpu), q = new double[o.length];
             for (int i = 0; i < q.length; i++) {
                 q[i] = o[i] / r[i];
             }
-            return median(q);
+            Arrays.sort(q);
+            return q;
         }
+
+        double pairedRatio(boolean cpu) {
+            return median(pairedRatios(cpu));
+        }
+
+        /**
+         * A distribution-free 95% confidence interval of the median per-round ratio: the order
+         * statistics k and n+1-k, k the largest with P(Binomial(n, 1/2) < k) <= 2.5%.
+         */
+        double[] pairedInterval(boolean cpu) {
+            double[] q = pairedRatios(cpu);
+            int n = q.length, k = 0;
+            // P(X = j) for X ~ Binomial(n, 1/2), in logs: 0.5^n underflows for n > 1074.
+            double logP = n * Math.log(0.5), tail = 0;
+            while (k < n / 2 && tail + Math.exp(logP) <= 0.025) {
+                tail += Math.exp(logP);
+                k++;
+                logP += Math.log((double) (n - k + 1) / k);
+            }
+            if (k == 0) {
+                return new double[] {q[0], q[n - 1]};
+            }
+            return new double[] {q[k - 1], q[n - k]};
+        }
+
         /** Spread of one side's rounds: (max - min) / median, in percent. */
         static double spread(double[] v) {
             double[] s = v.clone();
@@ -296,11 +364,11 @@ public final class OpOverhead {
         }
     }
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
         Locale.setDefault(Locale.ROOT);
         String reference = null;
-        int rounds = 51, threads = 1;
-        double seconds = 0.05, warmup = 2.0;
+        int rounds = 0, threads = 1;
+        double seconds = 0.0005, budget = 10, warmup = 2.0;
         boolean verbose = false, check = false, cpu = true;
         List<Case> cases = new ArrayList<>(List.of(Case.values()));
         for (int i = 0; i < args.length; i++) {
@@ -308,6 +376,7 @@ public final class OpOverhead {
                 case "--reference" -> reference = args[++i];
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                 case "--seconds" -> seconds = Double.parseDouble(args[++i]);
+                case "--budget" -> budget = Double.parseDouble(args[++i]);
                 case "--warmup" -> warmup = Double.parseDouble(args[++i]);
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
                 case "--verbose" -> verbose = true;
@@ -327,60 +396,66 @@ public final class OpOverhead {
                     }
                 }
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + " (--rounds N --seconds S --warmup S --threads N --clock cpu|wall --cases add,linear,block --verbose --check)");
+                        + " (--rounds N --seconds S --budget S --warmup S --threads N --clock cpu|wall --cases add,linear,block"
+                        + " --verbose --check)");
             }
         }
         if (reference == null) {
-            throw new IllegalArgumentException("--reference PATH of the compiled reference.cpp is required");
+            throw new IllegalArgumentException("--reference PATH of the reference.cpp library is required");
         }
-        if (rounds < 1) {
-            throw new IllegalArgumentException("--rounds must be >= 1");
+        if (rounds < 0 || seconds <= 0 || budget <= 0) {
+            throw new IllegalArgumentException("--rounds must be >= 1, --seconds and --budget > 0");
         }
 
         NativeLibrary.ensureLoaded();
         Torch.setNumThreads(threads);
         createTensors();
+        Reference ref = new Reference(reference, threads, inputs());
 
+        System.out.printf("op-overhead: libtorch %s (reference: %s), torch threads %d on both sides, JDK %s, GC %s%n",
+                Torch.version(), ref.banner, Torch.getNumThreads(), Runtime.version(), garbageCollectors());
+        System.out.printf("cpu: %s, %d cores, load average %s; interleaved rounds of ~%.4f s per side (%s) after %.1f s warm-up per side%n",
+                cpuModel(), Runtime.getRuntime().availableProcessors(), loadAverage(), seconds,
+                rounds > 0 ? rounds + " rounds" : "~" + budget + " s of rounds per case", warmup);
+        System.out.printf("env: OMP_NUM_THREADS=%s OPENBLAS_NUM_THREADS=%s MKL_NUM_THREADS=%s GLIBC_TUNABLES=%s%n",
+                env("OMP_NUM_THREADS"), env("OPENBLAS_NUM_THREADS"), env("MKL_NUM_THREADS"), env("GLIBC_TUNABLES"));
         List<Result> results = new ArrayList<>();
-        try (Reference ref = new Reference(reference, threads)) {
-            System.out.printf("op-overhead: libtorch %s (reference: %s), torch threads %d on both sides, JDK %s%n",
-                    Torch.version(), ref.banner.substring(6), Torch.getNumThreads(), Runtime.version());
-            System.out.printf("cpu: %s, %d cores, load average %s; %d interleaved rounds of ~%.2f s per side after %.1f s warm-up per side%n",
-                    cpuModel(), Runtime.getRuntime().availableProcessors(), loadAverage(), rounds, seconds, warmup);
-            System.out.printf("env (both sides): OMP_NUM_THREADS=%s OPENBLAS_NUM_THREADS=%s MKL_NUM_THREADS=%s GLIBC_TUNABLES=%s%n",
-                    env("OMP_NUM_THREADS"), env("OPENBLAS_NUM_THREADS"), env("MKL_NUM_THREADS"), env("GLIBC_TUNABLES"));
-            for (Case c : cases) {
-                results.add(measure(c, ref, rounds, seconds, warmup, verbose));
-            }
+        for (Case c : cases) {
+            results.add(measure(c, ref, rounds, seconds, budget, warmup, verbose));
         }
 
         boolean other = !cpu;
         System.out.println();
-        System.out.printf("%-32s %13s %13s %7s %7s %10s %7s %s%n", "case", "reference ns", "ours ns", "ratio", "paired",
-                other ? "cpu ratio" : "wall ratio", "target", "");
+        System.out.printf("%-32s %13s %13s %7s %15s %9s %10s %7s %s%n", "case", "reference ns", "ours ns", "ratio", "95% interval",
+                "of medians", other ? "cpu ratio" : "wall ratio", "target", "");
         boolean allMet = true;
         for (Result r : results) {
-            boolean met = r.ratio(cpu) <= r.c().target;
+            boolean met = r.pairedRatio(cpu) <= r.c().target;
             allMet &= met;
-            System.out.printf("%-32s %13.0f %13.0f %7.3f %7.3f %10.3f %7s %s%n", r.c().label, r.refMedian(cpu),
-                    r.oursMedian(cpu), r.ratio(cpu), r.pairedRatio(cpu), r.ratio(other), "<=" + String.format("%.2f", r.c().target),
-                    met ? "ok" : "MISSED");
+            double[] ci = r.pairedInterval(cpu);
+            System.out.printf("%-32s %13.0f %13.0f %7.3f %15s %9.3f %10.3f %7s %s%n", r.c().label, r.refMedian(cpu),
+                    r.oursMedian(cpu), r.pairedRatio(cpu), String.format("%.3f-%.3f", ci[0], ci[1]), r.ratio(cpu),
+                    r.pairedRatio(other), "<=" + String.format("%.2f", r.c().target), met ? "ok" : "MISSED");
         }
-        System.out.printf("(ns per iteration by %s, median of the rounds; ratio = ours / reference of the medians;"
-                + " paired = median of the per-round ratios; %s = the same ratio by %s)%n",
+        System.out.printf("(ns per iteration by %s: median of each side's rounds; ratio: median of the per-round ratios ours / reference,"
+                + " with its distribution-free 95%% interval; of medians: ours ns / reference ns; %s: the ratio by %s)%n",
                 cpu ? "process CPU time" : "wall clock", other ? "cpu ratio" : "wall ratio", other ? "process CPU time" : "wall clock");
         Result add = results.stream().filter(r -> r.c() == Case.ADD).findFirst().orElse(null);
         if (add != null) {
             System.out.printf("op-overhead: ours=%.0f reference=%.0f ratio=%.3f%n", add.oursMedian(cpu), add.refMedian(cpu),
-                    add.ratio(cpu));
+                    add.pairedRatio(cpu));
         }
         if (check && !allMet) {
             System.exit(1);
         }
     }
 
-    static Result measure(Case c, Reference ref, int rounds, double seconds, double warmup, boolean verbose)
-            throws IOException {
+    /** The collectors of this JVM, e.g. "G1 Young Generation, G1 Concurrent GC, G1 Old Generation". */
+    static String garbageCollectors() {
+        return String.join(", ", ManagementFactory.getGarbageCollectorMXBeans().stream().map(GarbageCollectorMXBean::getName).toList());
+    }
+
+    static Result measure(Case c, Reference ref, int fixedRounds, double seconds, double budget, double warmup, boolean verbose) {
         // Warm-up. First the JIT: C2 compiles a method after thousands of calls, far more iterations
         // of (b) and (c) than a warm-up on their real shapes could afford, and until then the Java
         // side runs interpreted or in C1's profiling code, up to ~10% slower on (b). The same
@@ -404,14 +479,19 @@ public final class OpOverhead {
                 refIters += chunk;
             }
         }
-        // Iterations per round: the slower side takes about `seconds` (at least 3 iterations).
+        // Iterations per round: the slower side takes about `seconds` (at least 1 iteration). Short
+        // rounds, each next to its pair, see the same speed of the machine: a virtual CPU's speed
+        // here changes by up to 2x from one tenth of a second to the next. The number of rounds
+        // fills `budget` seconds (both sides), odd, between 51 and 20001, unless --rounds fixes it.
         double perIter = Math.max((double) javaNanos / javaIters, (double) refNanos / refIters);
-        long n = Math.max(3, (long) (seconds * 1e9 / perIter));
+        long n = Math.max(1, (long) (seconds * 1e9 / perIter));
+        int rounds = fixedRounds > 0 ? fixedRounds
+                : (int) Math.clamp(budget * 1e9 / (2 * n * perIter), 51, 20001) | 1;
 
         double[] oursWall = new double[rounds], refWall = new double[rounds];
         double[] oursCpu = new double[rounds], refCpu = new double[rounds];
         for (int r = 0; r < rounds; r++) {
-            // Alternate which side goes first, so that a drift in the machine's load hits both.
+            // Alternate which side goes first, so that a drift in the machine's speed hits both.
             Timing o, f;
             if (r % 2 == 0) {
                 f = ref.run(c, n);
@@ -425,7 +505,7 @@ public final class OpOverhead {
             refWall[r] = (double) f.wall() / n;
             refCpu[r] = (double) f.cpu() / n;
             if (verbose) {
-                System.out.printf("  %-6s round %2d: wall ref %10.0f ours %10.0f ratio %.3f | cpu ref %10.0f ours %10.0f ratio %.3f"
+                System.out.printf("  %-6s round %3d: wall ref %10.0f ours %10.0f ratio %.3f | cpu ref %10.0f ours %10.0f ratio %.3f"
                                 + " | op thread cpu ref %10.0f ours %10.0f | faults/iter ref %.1f ours %.1f%n", c.id, r + 1,
                         refWall[r], oursWall[r], oursWall[r] / refWall[r], refCpu[r], oursCpu[r], oursCpu[r] / refCpu[r],
                         (double) f.threadCpu() / n, (double) o.threadCpu() / n, (double) f.faults() / n, (double) o.faults() / n);

@@ -1,31 +1,36 @@
-// The C++ side of `scripts/bench op-overhead`: the same op sequences as OpOverhead.java,
-// written directly against libtorch's C++ API (ATen), calling the very ATen functions that
-// liblcl_torch.so calls for each op of the Java side (see native-bindings/src/main/native/src).
+// The C++ side of `scripts/bench op-overhead`: the same op sequences as OpOverhead.java, written
+// directly against libtorch's C++ API (ATen), calling the very ATen functions that liblcl_torch.so
+// calls for each op of the Java side (see native-bindings/src/main/native/src).
 //
-// It is a child process of the Java driver, which interleaves rounds of both sides. Protocol,
-// one line each way:
-//   driver: "<case> <iterations>"   (case: add | linear | block)
-//   reply:  "<wall ns> <cpu ns> <minor page faults> <thread cpu ns>"
-//           (steady clock; CPU time and page faults of the whole process; CPU time of the thread running the ops)
-//   driver: "quit"                  (exits)
-// On start it prints "ready <libtorch version> threads=<n>".
+// Built as a shared library with liblcl_torch.so's flags and loaded by the Java driver, which
+// calls one loop per round through a single downcall, on the thread that runs the Java side's
+// rounds: both sides then share the process, the thread, glibc's malloc arena and libtorch's
+// state, and differ only in the layer that issues the ops (see docs/benchmarks.md for why a
+// separate process cannot resolve a few percent).
 //
-// Every iteration creates its result tensors and frees them when it ends, as the Java side
-// does through a Scope per iteration.
+//   int lcl_ref_init(int threads, void **tensors, int count, char *banner, int capacity)
+//       takes its own reference to the Java side's input tensors and parameters (their lcl_tensor*
+//       handles, i.e. TensorImpl*, in the order of OpOverhead.inputs()); 0 on success
+//   int lcl_ref_run(int which, long iterations)    0 add, 1 linear, 2 block; 0 on success
+//   const char *lcl_ref_error()                     the message of the last failure
+//
+// Both sides compute on the very same tensors (and accumulate into the same .grad), so that
+// where the inputs and parameters lie in memory is not a difference between them. Every
+// iteration creates its result tensors and frees them when it ends, as the Java side does
+// through a Scope per iteration.
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <torch/version.h>
 
-#include <sys/resource.h>
-
-#include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <ctime>
-#include <iostream>
+#include <exception>
+#include <stdexcept>
+#include <memory>
 #include <string>
-#include <thread>
 #include <vector>
+
+#define REF_API extern "C" __attribute__((visibility("default")))
 
 namespace {
 
@@ -37,7 +42,23 @@ struct Block {
     at::Tensor x, ln1w, ln1b, inW, inB, outW, outB, ln2w, ln2b, fcW, fcB, projW, projB;
 };
 
-at::Tensor param(at::IntArrayRef shape) { return at::randn(shape, at::TensorOptions()).requires_grad_(true); }
+struct Tensors {
+    at::Tensor a, b;       // (a)
+    at::Tensor lx, lw, lb;  // (b)
+    Block p;                // (c)
+};
+
+std::unique_ptr<Tensors> tensors;
+std::string last_error;
+
+// A new owning reference to the tensor behind an lcl_tensor* handle (the handle is its TensorImpl*).
+at::Tensor adopt(void *handle) {
+    if (handle == nullptr) {
+        throw std::invalid_argument("null tensor handle");
+    }
+    return at::Tensor(c10::intrusive_ptr<at::TensorImpl, at::UndefinedTensorImpl>::unsafe_reclaim_from_nonowning(
+            static_cast<at::TensorImpl *>(handle)));
+}
 
 // What lcl_scaled_dot_product_attention runs (nn.cpp): the fused op on 2.1+, else the math
 // path written out there, with no mask, no dropout, not causal, scale 1/sqrt(E).
@@ -98,100 +119,49 @@ void block_loop(const Block &p, long n) {
     }
 }
 
-long long process_cpu_ns() {
-    timespec ts{};
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return static_cast<long long>(ts.tv_sec) * 1000000000LL + ts.tv_nsec;
-}
-
-long long thread_cpu_ns() {
-    timespec ts{};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return static_cast<long long>(ts.tv_sec) * 1000000000LL + ts.tv_nsec;
-}
-
-long long minor_faults() {
-    rusage ru{};
-    getrusage(RUSAGE_SELF, &ru);
-    return ru.ru_minflt;
-}
-
-int serve(int threads) {
-    at::set_num_threads(threads);
-    at::manual_seed(0);
-
-    // Created in the same order, with the same generator and seed, as on the Java side.
-    at::Tensor a = at::randn({1});
-    at::Tensor b = at::randn({1});
-
-    at::Tensor lx = at::randn({LIN, LIN});
-    at::Tensor lw = param({LIN, LIN});
-    at::Tensor lb = param({LIN});
-
-    Block p;
-    p.x = at::randn({B, T, C}).requires_grad_(true);
-    p.ln1w = param({C});
-    p.ln1b = param({C});
-    p.inW = param({3 * C, C});
-    p.inB = param({3 * C});
-    p.outW = param({C, C});
-    p.outB = param({C});
-    p.ln2w = param({C});
-    p.ln2b = param({C});
-    p.fcW = param({4 * C, C});
-    p.fcB = param({4 * C});
-    p.projW = param({C, 4 * C});
-    p.projB = param({C});
-
-    std::printf("ready %d.%d.%d threads=%d\n", TORCH_VERSION_MAJOR, TORCH_VERSION_MINOR, TORCH_VERSION_PATCH,
-                at::get_num_threads());
-    std::fflush(stdout);
-
-    std::string name;
-    long n = 0;
-    while (std::cin >> name) {
-        if (name == "quit") {
-            break;
-        }
-        if (!(std::cin >> n)) {
-            std::fprintf(stderr, "reference: expected an iteration count after %s\n", name.c_str());
-            return 2;
-        }
-        long long f0 = minor_faults();
-        long long c0 = process_cpu_ns();
-        long long h0 = thread_cpu_ns();
-        auto t0 = std::chrono::steady_clock::now();
-        if (name == "add") {
-            add_loop(a, b, n);
-        } else if (name == "linear") {
-            linear_loop(lx, lw, lb, n);
-        } else if (name == "block") {
-            block_loop(p, n);
-        } else {
-            std::fprintf(stderr, "reference: unknown case %s\n", name.c_str());
-            return 2;
-        }
-        auto t1 = std::chrono::steady_clock::now();
-        long long h1 = thread_cpu_ns();
-        long long c1 = process_cpu_ns();
-        long long f1 = minor_faults();
-        std::printf("%lld %lld %lld %lld\n",
-                    static_cast<long long>(std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count()), c1 - c0,
-                    f1 - f0, h1 - h0);
-        std::fflush(stdout);
-    }
-    return 0;
-}
-
 }  // namespace
 
-int main(int argc, char **argv) {
-    int threads = argc > 1 ? std::stoi(argv[1]) : 1;
-    // Everything runs on a second thread, as Java runs main() on a thread the launcher starts:
-    // glibc's malloc then serves both sides from a per-thread arena rather than the main heap,
-    // which changes how often large tensors cost fresh pages.
-    int rc = 0;
-    std::thread worker([&] { rc = serve(threads); });
-    worker.join();
-    return rc;
+REF_API int lcl_ref_init(int threads, void **handles, int count, char *banner, int capacity) {
+    try {
+        constexpr int expected = 2 + 3 + 13;
+        if (count != expected) {
+            throw std::invalid_argument("expected " + std::to_string(expected) + " tensors, got " + std::to_string(count));
+        }
+        at::set_num_threads(threads);
+        auto t = std::make_unique<Tensors>();
+        int i = 0;
+        for (at::Tensor *slot : {&t->a, &t->b, &t->lx, &t->lw, &t->lb, &t->p.x, &t->p.ln1w, &t->p.ln1b, &t->p.inW,
+                                 &t->p.inB, &t->p.outW, &t->p.outB, &t->p.ln2w, &t->p.ln2b, &t->p.fcW, &t->p.fcB,
+                                 &t->p.projW, &t->p.projB}) {
+            *slot = adopt(handles[i++]);
+        }
+        tensors = std::move(t);
+        std::snprintf(banner, static_cast<size_t>(capacity), "%d.%d.%d threads=%d", TORCH_VERSION_MAJOR,
+                      TORCH_VERSION_MINOR, TORCH_VERSION_PATCH, at::get_num_threads());
+        return 0;
+    } catch (const std::exception &e) {
+        last_error = e.what();
+        return 1;
+    }
 }
+
+REF_API int lcl_ref_run(int which, long n) {
+    if (!tensors) {
+        last_error = "lcl_ref_init was not called";
+        return 1;
+    }
+    try {
+        const Tensors &t = *tensors;
+        switch (which) {
+            case 0: add_loop(t.a, t.b, n); return 0;
+            case 1: linear_loop(t.lx, t.lw, t.lb, n); return 0;
+            case 2: block_loop(t.p, n); return 0;
+            default: last_error = "unknown case " + std::to_string(which); return 1;
+        }
+    } catch (const std::exception &e) {
+        last_error = e.what();
+        return 1;
+    }
+}
+
+REF_API const char *lcl_ref_error() { return last_error.c_str(); }
