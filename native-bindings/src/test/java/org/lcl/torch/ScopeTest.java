@@ -298,6 +298,38 @@ class ScopeTest {
     }
 
     @Test
+    void scopesOpenedOneAfterAnotherShareNoTensors() {
+        // A closed scope's slot array is reused by the next scope on the thread: it must start
+        // empty, and the earlier scope's tensors must stay closed whatever the later one does.
+        List<Tensor> first = new ArrayList<>();
+        try (Scope a = Scope.open()) {
+            for (int i = 0; i < 20; i++) {
+                first.add(Torch.scalar(i));
+            }
+            try (Scope inner = Scope.open()) {
+                Torch.scalar(-1);
+                assertEquals(1, inner.size());
+            }
+            assertEquals(20, a.size());
+        }
+        assertTrue(first.stream().allMatch(Tensor::isClosed));
+        try (Scope b = Scope.open()) {
+            assertEquals(0, b.size());
+            Tensor x = Torch.scalar(7);
+            Tensor y = x.add(1L);
+            assertEquals(2, b.size());
+            try (Scope c = Scope.open()) {
+                assertEquals(0, c.size());
+                Torch.scalar(9);
+            }
+            assertEquals(8.0, y.item());
+            assertEquals(2, b.size());
+            first.get(3).close();
+            assertEquals(2, b.size());
+        }
+    }
+
+    @Test
     void aScopeHoldingManyLiveTensorsFreesThemAll() {
         List<Tensor> all = new ArrayList<>();
         try (Scope scope = Scope.open()) {
