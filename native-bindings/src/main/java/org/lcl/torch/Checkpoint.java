@@ -2,7 +2,6 @@ package org.lcl.torch;
 
 import static org.lcl.torch.ThreadState.check;
 import static org.lcl.torch.ffi.lcl_torch_h.lcl_checkpoint;
-import static org.lcl.torch.ffi.lcl_torch_h.lcl_set_error;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -48,12 +47,7 @@ public final class Checkpoint {
             output.reinterpret(ValueLayout.ADDRESS.byteSize()).set(ValueLayout.ADDRESS, 0, y.release());
             return 0;
         } catch (Throwable t) {
-            try (Arena a = Arena.ofConfined()) {
-                lcl_set_error(a.allocateFrom(t.getClass().getSimpleName() + ": " + t.getMessage()));
-            } catch (Throwable ignored) {
-                // Nothing more can be reported from inside the callback.
-            }
-            return 1;
+            return ThreadState.failUpcall(t);
         }
     }
 }

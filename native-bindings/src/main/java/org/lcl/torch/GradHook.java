@@ -2,7 +2,6 @@ package org.lcl.torch;
 
 import static org.lcl.torch.ThreadState.check;
 import static org.lcl.torch.ffi.lcl_torch_h.lcl_grad_hook_remove;
-import static org.lcl.torch.ffi.lcl_torch_h.lcl_set_error;
 import static org.lcl.torch.ffi.lcl_torch_h.lcl_tensor_register_grad_accumulated_hook;
 
 import java.lang.foreign.Arena;
@@ -51,12 +50,7 @@ public final class GradHook implements AutoCloseable {
             callback.run();
             return 0;
         } catch (Throwable t) {
-            try (Arena a = Arena.ofConfined()) {
-                lcl_set_error(a.allocateFrom(t.getClass().getSimpleName() + ": " + t.getMessage()));
-            } catch (Throwable ignored) {
-                // Nothing more can be reported from inside the callback.
-            }
-            return 1;
+            return ThreadState.failUpcall(t);
         }
     }
 

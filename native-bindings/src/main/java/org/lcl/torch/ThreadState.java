@@ -96,6 +96,20 @@ final class ThreadState {
         }
     }
 
+    /**
+     * For an upcall (a Java callback libtorch calls) that failed: records t as the thread's error
+     * for the C API to report, and returns the upcall's failure status. Never throws, since an
+     * exception escaping an upcall ends the JVM.
+     */
+    static int failUpcall(Throwable t) {
+        try (Arena a = Arena.ofConfined()) {
+            lcl_torch_h.lcl_set_error(a.allocateFrom(t.getClass().getSimpleName() + ": " + t.getMessage()));
+        } catch (Throwable ignored) {
+            // Nothing more can be reported from inside the callback.
+        }
+        return 1;
+    }
+
     static String lastError() {
         MemorySegment msg = lcl_torch_h.lcl_last_error();
         return msg.equals(MemorySegment.NULL) ? "(no message)" : msg.reinterpret(Long.MAX_VALUE).getString(0);
