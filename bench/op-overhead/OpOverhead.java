@@ -211,54 +211,6 @@ public final class OpOverhead {
     record Timing(long wall, long cpu, long faults, long threadCpu) {
     }
 
-    // clock_gettime(CLOCK_PROCESS_CPUTIME_ID), as the C++ side reads it: includes the JVM's own
-    // threads (GC, JIT), which are part of what the Java layer costs.
-    private static final MethodHandle CLOCK_GETTIME = Linker.nativeLinker().downcallHandle(
-            Linker.nativeLinker().defaultLookup().find("clock_gettime").orElseThrow(),
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
-    private static final int CLOCK_PROCESS_CPUTIME_ID = 2;
-    private static final int CLOCK_THREAD_CPUTIME_ID = 3;
-    private static final MemorySegment TIMESPEC = Arena.global().allocate(16, 8);
-
-    // getrusage(RUSAGE_SELF): ru_minflt follows two struct timevals and four longs (Linux x86-64, aarch64).
-    private static final MethodHandle GETRUSAGE = Linker.nativeLinker().downcallHandle(
-            Linker.nativeLinker().defaultLookup().find("getrusage").orElseThrow(),
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
-    private static final MemorySegment RUSAGE = Arena.global().allocate(256, 8);
-
-    static long minorFaults() {
-        try {
-            int rc = (int) GETRUSAGE.invokeExact(0, RUSAGE);
-            return rc == 0 ? RUSAGE.get(ValueLayout.JAVA_LONG, 64) : 0;
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable e) {
-            throw new AssertionError(e);
-        }
-    }
-
-    static long processCpuNanos() {
-        return cpuNanos(CLOCK_PROCESS_CPUTIME_ID);
-    }
-
-    static long threadCpuNanos() {
-        return cpuNanos(CLOCK_THREAD_CPUTIME_ID);
-    }
-
-    private static long cpuNanos(int clock) {
-        try {
-            int rc = (int) CLOCK_GETTIME.invokeExact(clock, TIMESPEC);
-            if (rc != 0) {
-                throw new IllegalStateException("clock_gettime failed");
-            }
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable e) {
-            throw new AssertionError(e);
-        }
-        return TIMESPEC.get(ValueLayout.JAVA_LONG, 0) * 1_000_000_000L + TIMESPEC.get(ValueLayout.JAVA_LONG, 8);
-    }
-
     /**
      * The C++ reference: reference.cpp compiled into a shared library and loaded into this process.
      * One downcall runs a whole round of its loop on the calling thread, the thread that runs the

@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -71,7 +70,7 @@ public final class TrainStep {
     static final double WEIGHT_DECAY = 0.2;
 
     /** Loss, wall-clock ns and process CPU ns of each step. */
-    record Steps(double[] loss, long[] wall, long[] cpu) {}
+    record Steps(double[] loss, long[] wall, long[] cpu) implements StepTimes {}
 
     // ---- the Java side ------------------------------------------------------------------------
 
@@ -370,24 +369,11 @@ public final class TrainStep {
         System.out.printf("warm-up ms per step: reference %s; ours %s%n", ms(refWarm.wall()), ms(ourWarm.wall()));
 
         System.out.println();
-        System.out.printf("%-7s %-17s %-40s %9s %9s%n", "round", "side", "ms per step (wall)", "median", "cpu med");
-        for (int r = 0; r < rounds; r++) {
-            boolean refFirst = r % 2 == 0;
-            for (int k = 0; k < 2; k++) {
-                boolean isRef = (k == 0) == refFirst;
-                Steps s = isRef ? refRounds[r] : ourRounds[r];
-                System.out.printf("%-7d %-17s %-40s %9.1f %9.1f%n", r + 1, isRef ? "reference (torch)" : "ours (Trainer)",
-                        ms(s.wall()), median(s.wall()) / 1e6, median(s.cpu()) / 1e6);
-            }
-        }
+        printRounds(refRounds, ourRounds, "reference (torch)", "ours (Trainer)");
 
-        double refWall = median(all(refRounds, false)) / 1e6, ourWall = median(all(ourRounds, false)) / 1e6;
-        double refCpu = median(all(refRounds, true)) / 1e6, ourCpu = median(all(ourRounds, true)) / 1e6;
-        double[] pairedWall = new double[rounds], pairedCpu = new double[rounds];
-        for (int r = 0; r < rounds; r++) {
-            pairedWall[r] = median(refRounds[r].wall()) / median(ourRounds[r].wall());
-            pairedCpu[r] = median(refRounds[r].cpu()) / median(ourRounds[r].cpu());
-        }
+        double refWall = median(allSteps(refRounds, false)) / 1e6, ourWall = median(allSteps(ourRounds, false)) / 1e6;
+        double refCpu = median(allSteps(refRounds, true)) / 1e6, ourCpu = median(allSteps(ourRounds, true)) / 1e6;
+        double[] pairedWall = pairedRatios(refRounds, ourRounds, false), pairedCpu = pairedRatios(refRounds, ourRounds, true);
         double refMs = cpuClock ? refCpu : refWall, ourMs = cpuClock ? ourCpu : ourWall;
         double ourSps = 1000 / ourMs, refSps = 1000 / refMs, ratio = ourSps / refSps;
         long ourPeak = Math.max(ourSetupHwm, ourHwm), refPeak = Math.max(refSetupHwm, refRss[0]);
@@ -423,10 +409,6 @@ public final class TrainStep {
             b.append(b.isEmpty() ? "" : " ").append(String.format("%.6f", x));
         }
         return b.toString();
-    }
-
-    static long[] all(Steps[] rounds, boolean cpu) {
-        return Arrays.stream(rounds).flatMapToLong(s -> Arrays.stream(cpu ? s.cpu() : s.wall())).toArray();
     }
 
     /** Resets this process's VmHWM to its current RSS (Linux: clear_refs 5). */

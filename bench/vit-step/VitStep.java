@@ -4,7 +4,6 @@ import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
@@ -49,7 +48,7 @@ public final class VitStep {
     static final double TARGET = 1.03;
 
     /** Wall-clock and process CPU ns of each step, and the first step's loss. */
-    record Steps(double firstLoss, long[] wall, long[] cpu) {}
+    record Steps(double firstLoss, long[] wall, long[] cpu) implements StepTimes {}
 
     // ---- the Java side ------------------------------------------------------------------------
 
@@ -228,24 +227,11 @@ public final class VitStep {
         System.out.printf("warm-up ms per step: reference %s; ours %s%n", ms(refWarm.wall()), ms(ourWarm.wall()));
 
         System.out.println();
-        System.out.printf("%-7s %-16s %-44s %9s %9s%n", "round", "side", "ms per step (wall)", "median", "cpu med");
-        for (int r = 0; r < rounds; r++) {
-            boolean refFirst = r % 2 == 0;
-            for (int k = 0; k < 2; k++) {
-                boolean isRef = (k == 0) == refFirst;
-                Steps s = isRef ? refRounds[r] : ourRounds[r];
-                System.out.printf("%-7d %-16s %-44s %9.1f %9.1f%n", r + 1, isRef ? "reference (C++)" : "ours (Java DSL)",
-                        ms(s.wall()), median(s.wall()) / 1e6, median(s.cpu()) / 1e6);
-            }
-        }
+        printRounds(refRounds, ourRounds, "reference (C++)", "ours (Java DSL)");
 
-        double refWall = median(all(refRounds, false)) / 1e6, ourWall = median(all(ourRounds, false)) / 1e6;
-        double refCpu = median(all(refRounds, true)) / 1e6, ourCpu = median(all(ourRounds, true)) / 1e6;
-        double[] pairedWall = new double[rounds], pairedCpu = new double[rounds];
-        for (int r = 0; r < rounds; r++) {
-            pairedWall[r] = median(ourRounds[r].wall()) / median(refRounds[r].wall());
-            pairedCpu[r] = median(ourRounds[r].cpu()) / median(refRounds[r].cpu());
-        }
+        double refWall = median(allSteps(refRounds, false)) / 1e6, ourWall = median(allSteps(ourRounds, false)) / 1e6;
+        double refCpu = median(allSteps(refRounds, true)) / 1e6, ourCpu = median(allSteps(ourRounds, true)) / 1e6;
+        double[] pairedWall = pairedRatios(ourRounds, refRounds, false), pairedCpu = pairedRatios(ourRounds, refRounds, true);
         double ref = cpuClock ? refCpu : refWall, ours = cpuClock ? ourCpu : ourWall, ratio = ours / ref;
         boolean met = ratio <= TARGET;
 
@@ -267,9 +253,5 @@ public final class VitStep {
         if (!lossOk || (check && !met)) {
             System.exit(1);
         }
-    }
-
-    static long[] all(Steps[] rounds, boolean cpu) {
-        return Arrays.stream(rounds).flatMapToLong(s -> Arrays.stream(cpu ? s.cpu() : s.wall())).toArray();
     }
 }
