@@ -6,7 +6,6 @@ import java.util.Objects;
 import org.lcl.models.data.image.ImageBatchBuffer;
 import org.lcl.torch.Device;
 import org.lcl.torch.Tensor;
-import org.lcl.torch.Torch;
 
 /**
  * One batch from {@link PairedBatchLoader}, still in host memory: the images
@@ -44,19 +43,12 @@ public record PairedBatch(ImageBatchBuffer images, long[] ids, int batchSize, in
     @Override
     public BatchTensors toTensors(Device device) {
         Tensor img = images.toTensor(device, batchSize);
-        Tensor idt = Torch.tensor(ids, batchSize, contextLength);
-        if (device.type() != Device.Type.CPU) {
-            idt = idt.to(device);
-        }
-        return new BatchTensors(img, idt);
+        return new BatchTensors(img, IdRows.toTensor(ids, batchSize, contextLength, device));
     }
 
     /** The ids of row i (a copy). */
     public long[] row(int i) {
-        Objects.checkIndex(i, batchSize);
-        long[] r = new long[contextLength];
-        System.arraycopy(ids, i * contextLength, r, 0, contextLength);
-        return r;
+        return IdRows.row(ids, batchSize, contextLength, i);
     }
 
     /** Hands the image buffer back to the loader; the batch must not be used afterwards. */
