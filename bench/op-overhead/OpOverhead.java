@@ -49,6 +49,10 @@ import org.lcl.torch.Torch;
  * torch thread it equals the wall-clock time on an idle machine, and it does not count the time
  * the process waits for a core while other programs run, the largest noise on a shared machine.
  * Both clocks are measured every round; the table shows the other clock's ratio too.
+ *
+ * <p>scripts/bench starts this JVM with -XX:+AlwaysPreTouch: without it, the young generation's
+ * first pass over fresh heap pages page-faults on the Java side only, a start-up cost that stops
+ * once every page has been touched. Page faults per 1000 iterations are printed per side.
  */
 public final class OpOverhead {
 
@@ -364,8 +368,8 @@ public final class OpOverhead {
         createTensors();
         Reference ref = new Reference(reference, threads, inputs());
 
-        System.out.printf("op-overhead: libtorch %s (reference: %s), torch threads %d on both sides, JDK %s, GC %s%n",
-                Torch.version(), ref.banner, Torch.getNumThreads(), Runtime.version(), garbageCollectors());
+        System.out.printf("op-overhead: libtorch %s (reference: %s), torch threads %d on both sides, JDK %s, GC %s, JVM options: %s%n",
+                Torch.version(), ref.banner, Torch.getNumThreads(), Runtime.version(), garbageCollectors(), jvmOptions());
         System.out.printf("cpu: %s, %d cores, load average %s; interleaved rounds of ~%.4f s per side (%s) after %.1f s warm-up per side%n",
                 cpuModel(), Runtime.getRuntime().availableProcessors(), loadAverage(), seconds,
                 rounds > 0 ? rounds + " rounds" : "~" + budget + " s of rounds per case", warmup);
@@ -400,6 +404,13 @@ public final class OpOverhead {
         if (check && !allMet) {
             System.exit(1);
         }
+    }
+
+    /** The -X and -XX options this JVM was started with (collector, heap, pre-touch), or "none". */
+    static String jvmOptions() {
+        List<String> options = ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(a -> a.startsWith("-X")).toList();
+        return options.isEmpty() ? "none" : String.join(" ", options);
     }
 
     /** The collectors of this JVM, e.g. "G1 Young Generation, G1 Concurrent GC, G1 Old Generation". */
@@ -442,6 +453,7 @@ public final class OpOverhead {
 
         double[] oursWall = new double[rounds], refWall = new double[rounds];
         double[] oursCpu = new double[rounds], refCpu = new double[rounds];
+        long oursFaults = 0, refFaults = 0;
         for (int r = 0; r < rounds; r++) {
             // Alternate which side goes first, so that a drift in the machine's speed hits both.
             Timing o, f;
@@ -456,6 +468,8 @@ public final class OpOverhead {
             oursCpu[r] = (double) o.cpu() / n;
             refWall[r] = (double) f.wall() / n;
             refCpu[r] = (double) f.cpu() / n;
+            oursFaults += o.faults();
+            refFaults += f.faults();
             if (verbose) {
                 System.out.printf("  %-6s round %3d: wall ref %10.0f ours %10.0f ratio %.3f | cpu ref %10.0f ours %10.0f ratio %.3f"
                                 + " | op thread cpu ref %10.0f ours %10.0f | faults/iter ref %.1f ours %.1f%n", c.id, r + 1,
@@ -464,9 +478,11 @@ public final class OpOverhead {
             }
         }
         System.out.printf("%-32s %d rounds x %d iterations (warm-up: JIT %.1f s, then %d + %d iterations);"
-                        + " spread (max-min)/median, wall: reference %.0f%%, ours %.0f%%; cpu: reference %.0f%%, ours %.0f%%%n",
+                        + " spread (max-min)/median, wall: reference %.0f%%, ours %.0f%%; cpu: reference %.0f%%, ours %.0f%%;"
+                        + " page faults per 1000 iterations: reference %.2f, ours %.2f%n",
                 c.label, rounds, n, jitSeconds, refIters, javaIters, Result.spread(refWall), Result.spread(oursWall),
-                Result.spread(refCpu), Result.spread(oursCpu));
+                Result.spread(refCpu), Result.spread(oursCpu), 1000.0 * refFaults / ((double) rounds * n),
+                1000.0 * oursFaults / ((double) rounds * n));
         return new Result(c, n, oursWall, refWall, oursCpu, refCpu);
     }
 }
