@@ -34,10 +34,10 @@ import org.lcl.torch.Torch;
  * weights and input: the first step's loss must match), {@code --warmup} steps, then {@code
  * --rounds} interleaved rounds of {@code --iterations} timed steps per side, the side going first
  * alternating from round to round (by default one step per side per round: each step has a
- * neighbour of the other side taken at the same speed of the machine). Reports the median ms per step of each side over all its timed
- * steps, the ratio ours / reference, the median of the per-round ratios, the same by process CPU
- * time, and each process's peak RSS (VmHWM of /proc/self/status at the end). Last line: {@code
- * vit-step: ours=<ms> reference=<ms> ratio=<r>}.
+ * neighbour of the other side taken at the same speed of the machine). Reports the median ms per
+ * step of each side over all its timed steps, the ratio ours / reference, the median of the
+ * per-round ratios, the same by process CPU time, and each process's peak RSS (VmHWM of
+ * /proc/self/status at the end). Last line: {@code vit-step: ours=<ms> reference=<ms> ratio=<r>}.
  *
  * <p>Usage: {@code VitStep --reference PATH [--config configs/ViT-B-32.json] [--threads 1] [--warmup 3]
  * [--rounds 15] [--iterations 1] [--clock wall|cpu] [--check]}
