@@ -46,7 +46,7 @@ public final class Tensor implements AutoCloseable {
     /**
      * The lcl_tensor* as an address, 0 once closed. A long rather than a MemorySegment: the
      * segment is made where a downcall takes it, and C2 removes that allocation, so wrapping a
-     * result allocates only the Tensor (in small ops the allocations themselves showed).
+     * result allocates only the Tensor.
      */
     @SuppressWarnings("unused") // accessed through HANDLE as well
     private volatile long handle;

@@ -27,7 +27,8 @@ final class ThreadState {
     Scope scope;
     /**
      * The emptied slot array of the last scope closed on this thread, for the next one opened: a
-     * scope per iteration then allocates only itself (in small ops the allocations showed).
+     * scope per iteration then allocates only itself. Less allocation per op means fewer young
+     * collections and, in a fresh JVM, fewer first touches of heap pages (docs/benchmarks.md).
      */
     private Tensor[] spareSlots;
 
